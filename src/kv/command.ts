@@ -41,15 +41,42 @@ export type WriteCommand =
       /** SET … GET / GETSET: reply with the old value (or nil) instead of OK. */
       readonly get: boolean;
     }
-  | { readonly op: "mset"; readonly ks: KeyspaceId; readonly pairs: readonly (readonly [Bytes, Bytes])[]; readonly nx: boolean }
+  | {
+      readonly op: "mset";
+      readonly ks: KeyspaceId;
+      readonly pairs: readonly (readonly [Bytes, Bytes])[];
+      readonly nx: boolean;
+    }
   | { readonly op: "del"; readonly ks: KeyspaceId; readonly keys: readonly Bytes[] }
   | { readonly op: "getdel"; readonly ks: KeyspaceId; readonly key: Bytes }
-  | { readonly op: "getex"; readonly ks: KeyspaceId; readonly key: Bytes; readonly expiry: ExpirySpec }
+  | {
+      readonly op: "getex";
+      readonly ks: KeyspaceId;
+      readonly key: Bytes;
+      readonly expiry: ExpirySpec;
+    }
   | { readonly op: "incrby"; readonly ks: KeyspaceId; readonly key: Bytes; readonly delta: bigint }
-  | { readonly op: "incrbyfloat"; readonly ks: KeyspaceId; readonly key: Bytes; readonly delta: number }
+  | {
+      readonly op: "incrbyfloat";
+      readonly ks: KeyspaceId;
+      readonly key: Bytes;
+      readonly delta: number;
+    }
   | { readonly op: "append"; readonly ks: KeyspaceId; readonly key: Bytes; readonly value: Bytes }
-  | { readonly op: "setrange"; readonly ks: KeyspaceId; readonly key: Bytes; readonly offset: number; readonly value: Bytes }
-  | { readonly op: "rename"; readonly ks: KeyspaceId; readonly src: Bytes; readonly dst: Bytes; readonly nx: boolean }
+  | {
+      readonly op: "setrange";
+      readonly ks: KeyspaceId;
+      readonly key: Bytes;
+      readonly offset: number;
+      readonly value: Bytes;
+    }
+  | {
+      readonly op: "rename";
+      readonly ks: KeyspaceId;
+      readonly src: Bytes;
+      readonly dst: Bytes;
+      readonly nx: boolean;
+    }
   | {
       readonly op: "copy";
       readonly ks: KeyspaceId;
@@ -63,7 +90,9 @@ export type WriteCommand =
       readonly ks: KeyspaceId;
       readonly key: Bytes;
       /** `in`: relative ms (EXPIRE/PEXPIRE); `at`: absolute Unix ms (EXPIREAT/PEXPIREAT). */
-      readonly when: { readonly kind: "in"; readonly ms: number } | { readonly kind: "at"; readonly atMs: number };
+      readonly when:
+        | { readonly kind: "in"; readonly ms: number }
+        | { readonly kind: "at"; readonly atMs: number };
       readonly cond: ExpireCondition;
     }
   | { readonly op: "persist"; readonly ks: KeyspaceId; readonly key: Bytes }
@@ -84,9 +113,20 @@ export type ReadCommand =
   | { readonly op: "touch"; readonly ks: KeyspaceId; readonly keys: readonly Bytes[] }
   | { readonly op: "type"; readonly ks: KeyspaceId; readonly key: Bytes }
   | { readonly op: "strlen"; readonly ks: KeyspaceId; readonly key: Bytes }
-  | { readonly op: "getrange"; readonly ks: KeyspaceId; readonly key: Bytes; readonly start: number; readonly end: number }
+  | {
+      readonly op: "getrange";
+      readonly ks: KeyspaceId;
+      readonly key: Bytes;
+      readonly start: number;
+      readonly end: number;
+    }
   /** TTL, PTTL, EXPIRETIME, PEXPIRETIME. */
-  | { readonly op: "ttl"; readonly ks: KeyspaceId; readonly key: Bytes; readonly form: "ttl" | "pttl" | "expiretime" | "pexpiretime" }
+  | {
+      readonly op: "ttl";
+      readonly ks: KeyspaceId;
+      readonly key: Bytes;
+      readonly form: "ttl" | "pttl" | "expiretime" | "pexpiretime";
+    }
   | { readonly op: "keys"; readonly ks: KeyspaceId; readonly pattern: Bytes }
   | {
       readonly op: "scan";

@@ -20,7 +20,10 @@ export type RangeId = Brand<number, "RangeId">;
 export type KeyspaceId = Brand<number, "KeyspaceId">;
 
 function check(n: number, what: string): void {
-  assert(Number.isSafeInteger(n) && n >= 0, `${what} must be a non-negative safe integer, got ${n}`);
+  assert(
+    Number.isSafeInteger(n) && n >= 0,
+    `${what} must be a non-negative safe integer, got ${n}`,
+  );
 }
 
 export function term(n: number): Term {

@@ -12,8 +12,7 @@
  * LIMIT_EXCEEDED, …); state-dependent command errors (WRONGTYPE) resolve as an
  * error reply.
  */
-import type { ReadCommand, WriteCommand } from "../kv/command.js";
-import type { KvReply } from "../kv/reply.js";
+import type { KvReply, ReadCommand, WriteCommand } from "../kv/index.js";
 import type { KeyspaceId } from "../lib/index.js";
 
 /** DESIGN.md §5 read levels. */

@@ -1,0 +1,98 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { AssertionError, logIndex, nodeId } from "../../lib/index.js";
+import { Inflights } from "./inflights.js";
+import { Progress } from "./progress.js";
+import { describeTrackerConfig, emptyTrackerConfig } from "./progress-tracker.js";
+
+describe("inflights", () => {
+  it("fills by count and by bytes and frees up to an index", () => {
+    const inf = new Inflights(3, 100);
+    inf.add(logIndex(1), 10);
+    inf.add(logIndex(2), 10);
+    inf.add(logIndex(3), 10);
+    assert.ok(inf.full());
+    assert.throws(() => inf.add(logIndex(4), 1), AssertionError);
+    inf.freeLE(logIndex(2));
+    assert.equal(inf.count, 1);
+    assert.equal(inf.bytes, 10);
+    inf.add(logIndex(4), 90);
+    assert.ok(inf.full());
+    const c = inf.clone();
+    inf.reset();
+    assert.equal(inf.count, 0);
+    assert.equal(c.count, 2);
+  });
+
+  it("refuses indexes that do not increase and compacts its buffer", () => {
+    const inf = new Inflights(1000, Number.MAX_SAFE_INTEGER);
+    for (let i = 1; i <= 200; i++) inf.add(logIndex(i), 1);
+    assert.throws(() => inf.add(logIndex(200), 1), AssertionError);
+    inf.freeLE(logIndex(150));
+    assert.equal(inf.count, 50);
+    assert.equal(inf.bytes, 50);
+  });
+});
+
+describe("progress", () => {
+  const pr = () =>
+    new Progress({
+      match: logIndex(5),
+      next: logIndex(6),
+      inflights: new Inflights(4, 1000),
+      isLearner: false,
+    });
+
+  it("asserts match < next", () => {
+    assert.throws(
+      () =>
+        new Progress({
+          match: logIndex(5),
+          next: logIndex(5),
+          inflights: new Inflights(1, 1),
+          isLearner: false,
+        }),
+      AssertionError,
+    );
+  });
+
+  it("probes from the snapshot after a snapshot, and from match otherwise", () => {
+    const p = pr();
+    p.becomeSnapshot(logIndex(10));
+    assert.ok(p.isPaused());
+    assert.match(p.toString(), /snapshot match=5 next=11 paused pendingSnap=10/);
+    p.becomeProbe();
+    assert.equal(p.next, 11);
+    p.becomeReplicate();
+    assert.equal(p.next, 6);
+    p.becomeProbe();
+    assert.equal(p.next, 6);
+  });
+
+  it("decrements next only for the reply to the latest probe", () => {
+    const p = pr();
+    p.next = logIndex(9);
+    assert.equal(p.maybeDecrTo(logIndex(7), logIndex(7)), false);
+    assert.equal(p.maybeDecrTo(logIndex(8), logIndex(6)), true);
+    assert.equal(p.next, 7);
+    assert.equal(p.maybeDecrTo(logIndex(6), logIndex(0)), true);
+    assert.equal(p.next, 6);
+  });
+
+  it("describes itself and its tracker config", () => {
+    const p = pr();
+    p.isLearner = true;
+    p.becomeReplicate();
+    p.sentEntries(1, 10);
+    assert.match(p.toString(), /replicate match=5 next=7 learner inactive inflight=1/);
+    const c = emptyTrackerConfig();
+    assert.equal(describeTrackerConfig(c), "voters=()");
+    const full = {
+      ...c,
+      learners: new Set([nodeId(3)]),
+      learnersNext: new Set([nodeId(4)]),
+      autoLeave: true,
+    };
+    assert.equal(describeTrackerConfig(full), "voters=() learners=(3) learners_next=(4) autoleave");
+  });
+});
