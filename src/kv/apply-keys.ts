@@ -14,6 +14,7 @@ import {
   equalBytes,
   expiryIndexBounds,
   keyspaceBounds,
+  SYSTEM_KEYSPACE_ID,
 } from "../lib/index.js";
 import type { KvWriter } from "../storage/types.js";
 import type { WriteCommand } from "./command.js";
@@ -100,12 +101,18 @@ export function applyPersist(s: WriteSession, cmd: Cmd<"persist">): KvReply {
 /** FLUSHDB / FLUSHALL: data, expiry index and counters go together. */
 export function applyFlush(w: KvWriter, ks: KeyspaceId | undefined): KvReply {
   if (ks === undefined) {
+    // FLUSHALL deletes every user keyspace, never the system one. The system
+    // keyspace has the largest id, so in each area (data of both modes, expiry
+    // index, counters) the user keyspaces are everything before it.
     const data = allDataBounds();
-    w.deleteRange(data.start, data.end);
+    const sysHash = keyspaceBounds(SYSTEM_KEYSPACE_ID, "hash");
+    const sysRange = keyspaceBounds(SYSTEM_KEYSPACE_ID, "range");
+    w.deleteRange(data.start, sysHash.start);
+    w.deleteRange(sysHash.end, sysRange.start);
     const index = expiryIndexBounds(undefined);
-    w.deleteRange(index.start, index.end);
+    w.deleteRange(index.start, expiryIndexBounds(SYSTEM_KEYSPACE_ID).start);
     const counters = counterBounds();
-    w.deleteRange(counters.start, counters.end);
+    w.deleteRange(counters.start, counterKey(SYSTEM_KEYSPACE_ID));
     return OK;
   }
   for (const mode of ["hash", "range"] as const) {

@@ -49,3 +49,9 @@ export function keyspaceId(n: number): KeyspaceId {
 
 export const NO_NODE = 0 as NodeId;
 export const META_RANGE_ID = 1 as RangeId;
+
+/**
+ * The system keyspace: cluster metadata (nodes, keyspaces, descriptors),
+ * range-partitioned, owned by range 1. FLUSHALL never touches it.
+ */
+export const SYSTEM_KEYSPACE_ID = 0xffff_ffff as KeyspaceId;

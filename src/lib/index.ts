@@ -10,3 +10,4 @@ export * from "./ids.js";
 export * from "./keys.js";
 export * from "./record.js";
 export * from "./rng.js";
+export * from "./timers.js";

@@ -13,6 +13,23 @@ import { type LogIndex, logIndex, type NodeId, type Rng, TesseraError } from "..
 /** "safe": ReadIndex confirms leadership with a heartbeat round. "lease-based": trusts the leader lease. */
 export type ReadOnlyOption = "safe" | "lease-based";
 
+/**
+ * TEST-ONLY deliberate bugs, for proving that the cluster simulator (test/sim)
+ * catches a broken consensus core. Never set outside tests; both default to off.
+ */
+export interface RaftTestingKnobs {
+  /**
+   * A leader keeps its lease (and serves lease-based reads) after the lease
+   * expired: CheckQuorum never makes it step down when it lost its quorum.
+   */
+  readonly leaseIgnoresExpiry?: boolean;
+  /**
+   * Skips the Figure-8 rule (§5.4.2): a leader commits an entry of a previous
+   * term by counting the replicas that hold it.
+   */
+  readonly commitPriorTermEntries?: boolean;
+}
+
 export interface Config {
   /** This node's id; never 0. */
   readonly id: NodeId;
@@ -47,6 +64,8 @@ export interface Config {
   readonly asyncStorageWrites?: boolean;
   /** The source of every random choice (election timeouts). */
   readonly rng: Rng;
+  /** TEST-ONLY deliberate bugs (see `RaftTestingKnobs`); off when absent. */
+  readonly testingKnobs?: RaftTestingKnobs;
 }
 
 /** A `Config` with every optional field filled in. */
@@ -107,5 +126,6 @@ export function validateConfig(c: Config): ResolvedConfig {
     stepDownOnRemoval: c.stepDownOnRemoval ?? false,
     asyncStorageWrites: c.asyncStorageWrites ?? false,
     rng: c.rng,
+    testingKnobs: c.testingKnobs ?? {},
   };
 }

@@ -3,7 +3,7 @@
  * import the consensus module only through this file (and `types.ts`).
  */
 export { decodeConfChange, encodeConfChange } from "./conf-change-codec.js";
-export type { Config, ReadOnlyOption, ResolvedConfig } from "./config.js";
+export type { Config, RaftTestingKnobs, ReadOnlyOption, ResolvedConfig } from "./config.js";
 export { validateConfig } from "./config.js";
 export { ENTRY_OVERHEAD_BYTES, entriesSize, entrySize, limitSize } from "./entries.js";
 export { MemoryStorage } from "./memory-storage.js";

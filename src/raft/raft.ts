@@ -313,7 +313,13 @@ export class Raft {
 
   /** Commits what a quorum has acknowledged, if of the current term (§5.4.2). */
   maybeCommit(): boolean {
-    return this.raftLog.maybeCommit(this.trk.committed(), this.term);
+    const index = this.trk.committed();
+    if (this.config.testingKnobs.commitPriorTermEntries) {
+      // TEST-ONLY deliberate bug: counts replicas of an entry of any term (breaks §5.4.2).
+      const t = this.raftLog.termOrUndefined(index);
+      return t !== undefined && this.raftLog.maybeCommit(index, t);
+    }
+    return this.raftLog.maybeCommit(index, this.term);
   }
 
   private reset(t: Term): void {
@@ -646,7 +652,10 @@ export class Raft {
         this.broadcastHeartbeat();
         return;
       case "MsgCheckQuorum":
-        if (!this.trk.quorumActive()) this.becomeFollower(this.term, NONE);
+        // TEST-ONLY deliberate bug: with leaseIgnoresExpiry the lease never runs out.
+        if (!this.trk.quorumActive() && !this.config.testingKnobs.leaseIgnoresExpiry) {
+          this.becomeFollower(this.term, NONE);
+        }
         // Everyone but us starts the next election timeout as inactive.
         this.trk.visit((id, pr) => {
           if (id !== this.id) pr.recentActive = false;

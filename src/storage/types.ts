@@ -16,7 +16,11 @@ export interface KvView {
    * `end` undefined means "to the end of the keyspace of `start`'s prefix" is
    * the caller's business: pass an explicit bound.
    */
-  scan(start: Uint8Array, end: Uint8Array, limit: number): Iterable<{ key: Uint8Array; value: Uint8Array }>;
+  scan(
+    start: Uint8Array,
+    end: Uint8Array,
+    limit: number,
+  ): Iterable<{ key: Uint8Array; value: Uint8Array }>;
   /** Number of keys with `start <= key < end` (may walk the range). */
   count(start: Uint8Array, end: Uint8Array): number;
 }

@@ -6,8 +6,11 @@
  *
  * Faults: cut links, isolate nodes, drop by probability (from a seeded `Rng`),
  * ignore message types, duplicate and reorder through `deliverOne`, restart a
- * node from its storage. Safety checks: at most one leader per term across the
- * cluster, and committed logs and applied histories agree on common prefixes.
+ * node from its storage (or from a doctored one, `replaceNode`), tamper with
+ * delivered messages. Safety checks: at most one leader per term across the
+ * cluster, and committed logs and applied histories agree on common prefixes;
+ * `onSend` and `onBecomeLeader` let a `SafetyObserver` watch every message that
+ * leaves a node and every election won, for the full invariants.
  *
  * Everything is deterministic given the seed; nothing reads a clock.
  */
@@ -75,13 +78,15 @@ export class SimNode {
    */
   lazyAdvance = false;
   private unadvanced: Ready | undefined;
+  /** Called right after this node wins an election (from inside the step that won it). */
+  onBecomeLeader: ((n: SimNode) => void) | undefined;
 
   constructor(
     readonly id: NodeId,
     readonly storage: MemoryStorage,
-    private readonly config: Config,
+    readonly config: Config,
   ) {
-    this.node = new RawNode(config, storage);
+    this.node = this.watch(new RawNode(config, storage));
     this.confState = storage.snapshot().metadata.confState;
     this.loadSnapshotState(storage.snapshot());
   }
@@ -100,10 +105,24 @@ export class SimNode {
     this.pendingStorage = [];
     this.unadvanced = undefined;
     this.readStates = [];
-    this.node = new RawNode(
-      { ...this.config, ...overrides, applied: snap.metadata.index },
-      this.storage,
+    this.node = this.watch(
+      new RawNode({ ...this.config, ...overrides, applied: snap.metadata.index }, this.storage),
     );
+  }
+
+  /**
+   * Reports every `becomeLeader` of `node` the moment it happens. Scanning roles
+   * between steps could miss a node that wins and loses leadership within one
+   * step, and election safety is about every election won, not the ones seen.
+   */
+  private watch(node: RawNode): RawNode {
+    const raft = node.raft;
+    const becomeLeader = raft.becomeLeader.bind(raft);
+    raft.becomeLeader = () => {
+      becomeLeader();
+      this.onBecomeLeader?.(this);
+    };
+    return node;
   }
 
   /** Snapshots the applied state at the applied index and compacts the log up to it. */
@@ -237,6 +256,12 @@ export class Network {
   /** Every message delivered, for tests that inspect traffic. */
   readonly delivered: Message[] = [];
   recordDelivered = false;
+  /** Sees every message a node hands to the network, as it leaves the node. */
+  onSend: ((m: Message) => void) | undefined;
+  /** Sees every election won, at the moment it is won (see `SimNode.onBecomeLeader`). */
+  onBecomeLeader: ((n: SimNode) => void) | undefined;
+  /** Rewrites a message on delivery (fault injection: a buggy peer or a corrupting link). */
+  tamper: ((m: Message) => Message) | undefined;
 
   constructor(opts: NetworkOptions | number = 3) {
     const o: NetworkOptions = typeof opts === "number" ? { ids: range(opts) } : opts;
@@ -265,8 +290,22 @@ export class Network {
     storage: MemoryStorage = new MemoryStorage(),
     config: NodeConfig = {},
   ): SimNode {
-    const n = new SimNode(id, storage, testConfig(id, this.rng.fork(), config));
-    this.nodes.set(id, n);
+    return this.install(new SimNode(id, storage, testConfig(id, this.rng.fork(), config)));
+  }
+
+  /**
+   * Restarts node `id` over `storage` instead of its own (fault injection: a
+   * node whose disk lost or changed what it had persisted). The node keeps its
+   * configuration; its applied state is reloaded from the new storage.
+   */
+  replaceNode(id: number, storage: MemoryStorage): SimNode {
+    const old = this.node(id);
+    return this.install(new SimNode(old.id, storage, old.config));
+  }
+
+  private install(n: SimNode): SimNode {
+    n.onBecomeLeader = (x) => this.onBecomeLeader?.(x);
+    this.nodes.set(n.id, n);
     return n;
   }
 
@@ -302,7 +341,9 @@ export class Network {
     this.leaders.set(st.term, n.id);
   }
 
-  private enqueue(m: Message): void {
+  /** Queues a message a node sends (every message leaving a node goes through here). */
+  enqueue(m: Message): void {
+    this.onSend?.(m);
     this.inflight.push(m);
   }
 
@@ -328,8 +369,9 @@ export class Network {
     }
     if (drop || !target) return;
     if (this.recordDelivered) this.delivered.push(m);
+    const stepped = this.tamper ? this.tamper(m) : m;
     try {
-      target.node.step(m);
+      target.node.step(stepped);
     } catch (e) {
       // A forwarded proposal refused by the leader is an operating outcome, not a failure.
       if (!(m.type === "MsgProp" && isTesseraError(e))) throw e;

@@ -1,0 +1,175 @@
+/**
+ * Command-line options of `npm run bench` and the two profiles they start
+ * from: the full profile (what published figures use) and `--quick` (one
+ * run of everything, small key counts and short windows: under three minutes
+ * in total). Every figure a workload uses comes from here, so the JSON
+ * records exactly what was run.
+ */
+
+export const WORKLOAD_IDS = [
+  "set-get",
+  "ycsb",
+  "replicated",
+  "failover",
+  "recovery",
+  "footprint",
+] as const;
+export type WorkloadId = (typeof WORKLOAD_IDS)[number];
+
+export interface Profile {
+  /** Repetitions of every measurement; the median is reported. */
+  readonly runs: number;
+  /** Key space of set-get and YCSB (loaded before measuring). */
+  readonly keys: number;
+  /** Keys held by the node in recovery and footprint. */
+  readonly bulkKeys: number;
+  readonly valueBytes: number;
+  /** redis-benchmark requests per measured run, without and with pipelining. */
+  readonly setGetRequests: number;
+  readonly setGetRequestsPipelined: number;
+  readonly setGetClients: number;
+  readonly ycsbClients: number;
+  readonly ycsbPipeline: number;
+  readonly ycsbWarmupMs: number;
+  readonly ycsbDurationMs: number;
+  readonly replicatedClients: readonly number[];
+  readonly replicatedWarmupMs: number;
+  readonly replicatedDurationMs: number;
+  readonly failoverTrials: number;
+  /** Load generator worker threads. */
+  readonly threads: number;
+}
+
+export interface Options extends Profile {
+  readonly quick: boolean;
+  readonly only: readonly WorkloadId[];
+  /** Targets to run (empty = all). */
+  readonly targets: readonly string[];
+  readonly outDir: string;
+  readonly help: boolean;
+}
+
+const defaultThreads = 1;
+
+export const FULL: Profile = {
+  runs: 3,
+  keys: 100_000,
+  bulkKeys: 1_000_000,
+  valueBytes: 100,
+  setGetRequests: 100_000,
+  setGetRequestsPipelined: 500_000,
+  setGetClients: 50,
+  ycsbClients: 50,
+  ycsbPipeline: 1,
+  ycsbWarmupMs: 3_000,
+  ycsbDurationMs: 15_000,
+  replicatedClients: [50, 500],
+  replicatedWarmupMs: 3_000,
+  replicatedDurationMs: 15_000,
+  failoverTrials: 5,
+  threads: defaultThreads,
+};
+
+export const QUICK: Profile = {
+  runs: 1,
+  keys: 10_000,
+  bulkKeys: 50_000,
+  valueBytes: 100,
+  setGetRequests: 10_000,
+  setGetRequestsPipelined: 50_000,
+  setGetClients: 50,
+  ycsbClients: 50,
+  ycsbPipeline: 1,
+  ycsbWarmupMs: 500,
+  ycsbDurationMs: 2_000,
+  replicatedClients: [50, 500],
+  replicatedWarmupMs: 500,
+  replicatedDurationMs: 2_500,
+  failoverTrials: 2,
+  threads: defaultThreads,
+};
+
+export const HELP = `Usage: npm run bench -- [options]
+
+Measures Tessera side by side with redis-server (durable and in-memory),
+Redis Cluster and etcd on this machine, in one run, and reports ratios
+(> 1 means Tessera is better). Results go to bench/results/latest.{md,json,svg}.
+
+Options:
+  --quick              one run of everything with small sizes (< 3 minutes)
+  --only LIST          workloads to run, comma-separated, from:
+                       ${WORKLOAD_IDS.join(",")}
+  --targets LIST       systems to run, comma-separated, from:
+                       tessera,tessera-3,redis-durable,redis-memory,redis-cluster,etcd
+  --runs N             repetitions per measurement (median reported; default 3, quick 1)
+  --keys N             key count for every workload (default: 100000 for set-get
+                       and ycsb, 1000000 for recovery and footprint)
+  --threads N          load generator worker threads (default ${defaultThreads})
+  --out DIR            output directory (default bench/results)
+  --help               this text
+
+Peers that are not installed are skipped; install them with
+  apt-get install redis-server redis-tools etcd-server etcd-client`;
+
+function positiveInt(flag: string, value: string | undefined): number {
+  const n = Number(value);
+  if (value === undefined || !Number.isInteger(n) || n < 1) {
+    throw new Error(`${flag} needs a positive integer, got ${value ?? "nothing"}`);
+  }
+  return n;
+}
+
+function list(flag: string, value: string | undefined): string[] {
+  if (value === undefined || value.startsWith("--"))
+    throw new Error(`${flag} needs a comma-separated list`);
+  return value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+}
+
+export function parseOptions(argv: readonly string[], defaultOutDir: string): Options {
+  const words = [...argv];
+  const flags = new Map<string, string | undefined>();
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    if (!word.startsWith("--")) throw new Error(`unexpected argument '${word}' (see --help)`);
+    const eq = word.indexOf("=");
+    const name = eq === -1 ? word : word.slice(0, eq);
+    if (name === "--quick" || name === "--help") {
+      flags.set(name, undefined);
+      continue;
+    }
+    if (!["--only", "--targets", "--runs", "--keys", "--threads", "--out"].includes(name)) {
+      throw new Error(`unknown option ${name} (see --help)`);
+    }
+    flags.set(name, eq === -1 ? words[++i] : word.slice(eq + 1));
+  }
+  const quick = flags.has("--quick");
+  let profile: Profile = quick ? QUICK : FULL;
+  if (flags.has("--runs"))
+    profile = { ...profile, runs: positiveInt("--runs", flags.get("--runs")) };
+  if (flags.has("--keys")) {
+    const keys = positiveInt("--keys", flags.get("--keys"));
+    profile = { ...profile, keys, bulkKeys: keys };
+  }
+  if (flags.has("--threads"))
+    profile = { ...profile, threads: positiveInt("--threads", flags.get("--threads")) };
+  const only = flags.has("--only") ? list("--only", flags.get("--only")) : [...WORKLOAD_IDS];
+  for (const id of only) {
+    if (!(WORKLOAD_IDS as readonly string[]).includes(id)) {
+      throw new Error(`unknown workload '${id}'; choose from ${WORKLOAD_IDS.join(",")}`);
+    }
+  }
+  const out = flags.get("--out");
+  if (flags.has("--out") && (out === undefined || out === ""))
+    throw new Error("--out needs a directory");
+  return {
+    ...profile,
+    quick,
+    only: only as WorkloadId[],
+    targets: flags.has("--targets") ? list("--targets", flags.get("--targets")) : [],
+    outDir: out ?? defaultOutDir,
+    help: flags.has("--help"),
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * One `tessera start` process as the suite runs it: loopback, explicit free
+ * ports (so a restart comes back on the same ports), its own data directory,
+ * optional `--join`. Ready means the node logged its JSON line with
+ * `"msg":"ready"` (the start-up contract) or already answers PING.
+ */
+import type { Child } from "../support/children.js";
+import { NodeProcess } from "./node-process.js";
+import { pingOk } from "./resp-probes.js";
+import { REPO_ROOT, type TesseraRuntime, tesseraEnv } from "./tessera-runtime.js";
+
+export interface TesseraPorts {
+  readonly resp: number;
+  readonly http: number;
+  readonly bus: number;
+}
+
+function loggedReady(child: Child): boolean {
+  for (const line of child.output().split("\n")) {
+    if (!line.includes('"ready"')) continue;
+    try {
+      const record = JSON.parse(line) as { msg?: unknown };
+      if (record.msg === "ready") return true;
+    } catch {
+      // Not a JSON line.
+    }
+  }
+  return false;
+}
+
+export function tesseraNode(
+  name: string,
+  runtime: TesseraRuntime,
+  ports: TesseraPorts,
+  dataDir: string,
+  join: string | null,
+): NodeProcess {
+  const host = "127.0.0.1";
+  return new NodeProcess({
+    name,
+    host,
+    port: ports.resp,
+    dataDir,
+    command: process.execPath,
+    cwd: REPO_ROOT,
+    env: tesseraEnv(),
+    args: () => [
+      runtime.entry,
+      "start",
+      "--port",
+      String(ports.resp),
+      "--http-port",
+      String(ports.http),
+      "--bus-port",
+      String(ports.bus),
+      "--data-dir",
+      dataDir,
+      "--bind",
+      host,
+      ...(join === null ? [] : ["--join", join]),
+    ],
+    ready: async (child) => loggedReady(child) || (await pingOk(host, ports.resp)),
+    readyTimeoutMs: 180_000,
+  });
+}

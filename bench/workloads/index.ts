@@ -1,0 +1,23 @@
+/**
+ * Every workload, in report order.
+ */
+import type { WorkloadId } from "../options.js";
+import { failover } from "./failover.js";
+import { footprint } from "./footprint.js";
+import { recovery } from "./recovery.js";
+import { replicated } from "./replicated.js";
+import { setGet } from "./set-get.js";
+import type { Workload } from "./workload.js";
+import { ycsb } from "./ycsb.js";
+
+export const WORKLOADS: Record<WorkloadId, Workload> = {
+  "set-get": setGet,
+  ycsb,
+  replicated,
+  failover,
+  recovery,
+  footprint,
+};
+
+export type { RoundResult, RunContext, Workload } from "./workload.js";
+export { systemsOf } from "./workload.js";

@@ -1,0 +1,51 @@
+/**
+ * What a replica is built from: its range, its node, its log storage, the
+ * store's view of user data, injected time and randomness, its Raft timing
+ * and the limits it enforces on proposals and reads.
+ */
+import type { Clock, HlcClock, NodeId, RangeId, Rng } from "../lib/index.js";
+import type { KvView, LmdbLogStorage } from "../storage/index.js";
+
+export interface ReplicaLimits {
+  /** Most writes (and most linearizable reads) waiting at once; past it: LIMIT_EXCEEDED. */
+  readonly proposalsPendingMax: number;
+  /** Largest proposal (encoded command) in bytes; past it: LIMIT_EXCEEDED. */
+  readonly proposalBytesMax: number;
+  /** A write not applied within this many ms fails with TIMEOUT. */
+  readonly proposalTimeoutMs: number;
+  /** A linearizable read not served within this many ms fails with TIMEOUT. */
+  readonly readTimeoutMs: number;
+}
+
+export interface RaftTiming {
+  /** Ticks without a leader before a follower campaigns (randomized up to twice this). */
+  readonly electionTick: number;
+  /** Ticks between a leader's heartbeats. */
+  readonly heartbeatTick: number;
+}
+
+export const DEFAULT_RAFT_TIMING: RaftTiming = { electionTick: 10, heartbeatTick: 1 };
+
+export interface ReplicaOptions {
+  readonly rangeId: RangeId;
+  readonly nodeId: NodeId;
+  readonly log: LmdbLogStorage;
+  readonly view: KvView;
+  readonly clock: Clock;
+  readonly hlc: HlcClock;
+  readonly rng: Rng;
+  readonly limits: ReplicaLimits;
+  readonly timing: RaftTiming;
+  /** Asks the scheduler to process this replica's work soon. */
+  readonly wake: () => void;
+  /**
+   * Log entries kept behind the applied index when the log is truncated
+   * (single-voter ranges only, until snapshots stream to followers).
+   */
+  readonly logEntriesKeep?: number;
+  /**
+   * Serve linearizable reads from local state when this replica leads a group
+   * it is the only voter of (default true); false takes a read index always.
+   */
+  readonly localReadsWhenAlone?: boolean;
+}

@@ -1,0 +1,210 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import type { KvReply, WriteCommand } from "../kv/index.js";
+import { type Clock, isTesseraError, keyspaceId, nodeId, rangeId } from "../lib/index.js";
+import { LmdbStore } from "../storage/index.js";
+import { StoreHost, type StoreHostLimits } from "./store-host.js";
+
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const systemClock: Clock = { nowMs: () => Date.now(), monotonicMs: () => performance.now() };
+const LIMITS: StoreHostLimits = {
+  proposalsPendingMax: 1000,
+  proposalBytesMax: 1024 * 1024,
+  proposalTimeoutMs: 5000,
+  readTimeoutMs: 5000,
+  expireBatchKeysMax: 100,
+};
+const KS = keyspaceId(0);
+const b = (s: string) => new TextEncoder().encode(s);
+const set = (k: string, v: string, ms?: number): WriteCommand => ({
+  op: "set",
+  ks: KS,
+  key: b(k),
+  value: b(v),
+  expiry: ms === undefined ? { kind: "none" } : { kind: "in", ms },
+  cond: "always",
+  get: false,
+});
+const text = (r: KvReply) => (r.t === "bulk" ? new TextDecoder().decode(r.v) : r.t);
+
+async function open(
+  dir: string,
+  limits = LIMITS,
+  localReadsWhenAlone = true,
+  logEntriesKeep?: number,
+): Promise<{ store: LmdbStore; host: StoreHost }> {
+  const store = await LmdbStore.open({
+    dataDir: dir,
+    create: { clusterId: "c", nodeId: nodeId(1), nowMs: Date.now() },
+  });
+  const host = StoreHost.start({
+    store,
+    clock: systemClock,
+    limits,
+    tickMs: 10,
+    localReadsWhenAlone,
+    ...(logEntriesKeep !== undefined ? { logEntriesKeep } : {}),
+    onFatal: (e) => {
+      throw e;
+    },
+  });
+  await host.waitReady(5000);
+  return { store, host };
+}
+
+async function close(n: { store: LmdbStore; host: StoreHost }): Promise<void> {
+  await n.host.stop(1000);
+  await n.store.close();
+}
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), "tessera-host-"));
+  dirs.push(d);
+  return d;
+}
+
+describe("StoreHost (one node, range 1)", () => {
+  it("elects itself, applies a write and serves it at every read level", async () => {
+    const n = await open(tempDir());
+    const res = await n.host.service.write(set("k", "v"));
+    assert.equal(res.reply.t, "ok");
+    assert.ok(res.index > 0);
+    for (const level of ["strong", "quorum", "any", "all"] as const) {
+      assert.equal(text(await n.host.service.read({ op: "get", ks: KS, key: b("k") }, level)), "v");
+    }
+    const st = n.host.service.status();
+    assert.equal(st.role, "leader");
+    assert.equal(st.leaderId, 1);
+    assert.equal(await n.host.service.waitForReplicas(res.index, 1, 100), 0);
+    await close(n);
+  });
+
+  it("serves linearizable reads through a read index when told not to read locally", async () => {
+    const n = await open(tempDir(), LIMITS, false);
+    await n.host.service.write(set("k", "v"));
+    const reads = ["strong", "quorum", "all"].map((level) =>
+      n.host.service.read({ op: "get", ks: KS, key: b("k") }, level as "strong"),
+    );
+    assert.deepEqual((await Promise.all(reads)).map(text), ["v", "v", "v"]);
+    await close(n);
+  });
+
+  it("commits many concurrent writes in few batches (group commit)", async () => {
+    const n = await open(tempDir());
+    const before = n.host.stats().batchesTotal;
+    const writes = Array.from({ length: 500 }, (_, i) =>
+      n.host.service.write(set(`k${i}`, `v${i}`)),
+    );
+    const results = await Promise.all(writes);
+    assert.ok(results.every((r) => r.reply.t === "ok"));
+    const batches = n.host.stats().batchesTotal - before;
+    assert.ok(batches < 50, `500 writes took ${batches} batches`);
+    assert.equal(n.host.service.keyspaceStats()[0]?.keys, 500);
+    await close(n);
+  });
+
+  it("finds every acknowledged write after a restart", async () => {
+    const dir = tempDir();
+    const n = await open(dir);
+    for (let i = 0; i < 20; i++) await n.host.service.write(set(`k${i}`, `v${i}`));
+    await close(n);
+    const m = await open(dir);
+    for (let i = 0; i < 20; i++) {
+      assert.equal(
+        text(await m.host.service.read({ op: "get", ks: KS, key: b(`k${i}`) }, "strong")),
+        `v${i}`,
+      );
+    }
+    const after = await m.host.service.write(set("x", "y"));
+    assert.ok(after.index > 20);
+    await close(m);
+  });
+
+  it("truncates the log behind the applied index and restarts from the truncated log", async () => {
+    const dir = tempDir();
+    const n = await open(dir, LIMITS, true, 5);
+    for (let i = 0; i < 40; i++) await n.host.service.write(set(`k${i}`, `v${i}`));
+    const log = n.store.logStorage(rangeId(1));
+    assert.ok(log.firstIndex() > 20, `first index ${log.firstIndex()}`);
+    await close(n);
+    const m = await open(dir, LIMITS, true, 5);
+    for (let i = 0; i < 40; i++) {
+      assert.equal(
+        text(await m.host.service.read({ op: "get", ks: KS, key: b(`k${i}`) }, "strong")),
+        `v${i}`,
+      );
+    }
+    assert.equal((await m.host.service.write(set("after", "restart"))).reply.t, "ok");
+    await close(m);
+  });
+
+  it("refuses writes past proposalsPendingMax and proposals over proposalBytesMax", async () => {
+    const n = await open(tempDir(), { ...LIMITS, proposalsPendingMax: 5, proposalBytesMax: 200 });
+    await assert.rejects(n.host.service.write(set("big", "x".repeat(500))), (e) =>
+      isTesseraError(e, "LIMIT_EXCEEDED"),
+    );
+    const writes = Array.from({ length: 8 }, (_, i) => n.host.service.write(set(`k${i}`, "v")));
+    const settled = await Promise.allSettled(writes);
+    const refused = settled.filter(
+      (s) => s.status === "rejected" && isTesseraError(s.reason, "LIMIT_EXCEEDED"),
+    );
+    assert.equal(refused.length, 3);
+    await close(n);
+  });
+
+  it("refuses a key longer than the store can hold before proposing it", async () => {
+    const n = await open(tempDir());
+    await assert.rejects(n.host.service.write(set("k".repeat(5000), "v")), (e) =>
+      isTesseraError(e, "LIMIT_EXCEEDED"),
+    );
+    await close(n);
+  });
+
+  it("deletes expired keys in the background on the leader", async () => {
+    const n = await open(tempDir());
+    await n.host.service.write(set("ttl", "v", 20));
+    await n.host.service.write(set("keep", "v"));
+    const deadline = Date.now() + 3000;
+    while (n.host.service.keyspaceStats()[0]?.keys !== 1 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(n.host.service.keyspaceStats()[0]?.keys, 1);
+    assert.ok(n.host.stats().keysExpiredTotal >= 1);
+    await close(n);
+  });
+
+  it("fails a write not applied within proposalTimeoutMs with TIMEOUT", async () => {
+    const n = await open(tempDir(), { ...LIMITS, proposalTimeoutMs: 100 });
+    // Hold the store's commits back, as a stalled disk would.
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const commit = n.store.commit.bind(n.store);
+    n.store.commit = async (batch) => {
+      await gate;
+      return commit(batch);
+    };
+    const started = Date.now();
+    await assert.rejects(n.host.service.write(set("k", "v")), (e) => isTesseraError(e, "TIMEOUT"));
+    assert.ok(Date.now() - started < 2000);
+    release();
+    await close(n);
+  });
+
+  it("fails writes with SHUTTING_DOWN once stopped", async () => {
+    const n = await open(tempDir());
+    await n.host.stop(100);
+    await assert.rejects(n.host.service.write(set("k", "v")), (e) =>
+      isTesseraError(e, "SHUTTING_DOWN"),
+    );
+    await n.store.close();
+  });
+});

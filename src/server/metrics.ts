@@ -1,0 +1,128 @@
+/**
+ * Prometheus text for the node's metrics, built by hand from the counters the
+ * layers already keep (store commits, replica progress, RESP traffic); no
+ * registry to keep in sync. Names follow Prometheus conventions: `_total` for
+ * counters, base units (seconds, bytes).
+ */
+import type { KeyspaceStats, ServiceStatus, StoreHostStats } from "../range/index.js";
+import type { StoreStats } from "../storage/index.js";
+import type { RespServerStats } from "./resp/index.js";
+
+export interface MetricsInput {
+  readonly status: ServiceStatus;
+  readonly store: StoreStats;
+  readonly host: StoreHostStats;
+  readonly resp: RespServerStats;
+  readonly keyspaces: readonly KeyspaceStats[];
+  readonly ready: boolean;
+}
+
+type Kind = "counter" | "gauge";
+
+export function renderMetrics(m: MetricsInput): string {
+  const lines: string[] = [];
+  const metric = (name: string, kind: Kind, help: string, samples: [string, number][] | number) => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${kind}`);
+    if (typeof samples === "number") lines.push(`${name} ${samples}`);
+    else for (const [labels, v] of samples) lines.push(`${name}${labels} ${v}`);
+  };
+  const s = m.status;
+  metric(
+    "tessera_ready",
+    "gauge",
+    "1 when every hosted range has a leader and applied its log.",
+    m.ready ? 1 : 0,
+  );
+  metric(
+    "tessera_raft_is_leader",
+    "gauge",
+    "1 when this node leads range 1.",
+    s.role === "leader" ? 1 : 0,
+  );
+  metric("tessera_raft_term", "gauge", "Raft term of range 1.", s.term);
+  metric("tessera_raft_commit_index", "gauge", "Commit index of range 1.", s.commitIndex);
+  metric("tessera_raft_applied_index", "gauge", "Applied index of range 1.", s.appliedIndex);
+  metric(
+    "tessera_writes_applied_total",
+    "counter",
+    "Writes proposed here and applied.",
+    s.writesTotal,
+  );
+  metric(
+    "tessera_proposals_pending",
+    "gauge",
+    "Writes waiting to be applied.",
+    m.host.pendingWrites,
+  );
+  metric(
+    "tessera_store_commits_total",
+    "counter",
+    "Store write transactions (one fsync each).",
+    m.store.commitsTotal,
+  );
+  metric(
+    "tessera_store_commit_seconds_total",
+    "counter",
+    "Time spent committing store transactions.",
+    m.store.commitMsTotal / 1000,
+  );
+  metric(
+    "tessera_store_entries_appended_total",
+    "counter",
+    "Raft log entries appended to the store.",
+    m.store.entriesAppendedTotal,
+  );
+  metric("tessera_store_bytes", "gauge", "Size of the store's data file.", m.store.storeBytes);
+  metric(
+    "tessera_raft_readies_total",
+    "counter",
+    "Raft Ready structs processed.",
+    m.host.readiesTotal,
+  );
+  metric(
+    "tessera_keys_expired_total",
+    "counter",
+    "Keys deleted by background expiry.",
+    m.host.keysExpiredTotal,
+  );
+  metric(
+    "tessera_keyspace_keys",
+    "gauge",
+    "Keys per keyspace (Redis database).",
+    m.keyspaces.map((k) => [`{keyspace="${k.ks}"}`, k.keys]),
+  );
+  metric(
+    "tessera_keyspace_expires",
+    "gauge",
+    "Keys with an expiry per keyspace.",
+    m.keyspaces.map((k) => [`{keyspace="${k.ks}"}`, k.expires]),
+  );
+  metric(
+    "tessera_resp_connected_clients",
+    "gauge",
+    "Connected RESP clients.",
+    m.resp.connectedClients,
+  );
+  metric(
+    "tessera_resp_connections_total",
+    "counter",
+    "RESP connections accepted.",
+    m.resp.connectionsTotal,
+  );
+  metric(
+    "tessera_resp_commands_total",
+    "counter",
+    "RESP commands processed.",
+    m.resp.commandsTotal,
+  );
+  metric(
+    "tessera_resp_error_replies_total",
+    "counter",
+    "RESP error replies sent.",
+    m.resp.errorRepliesTotal,
+  );
+  const mem = process.memoryUsage();
+  metric("process_resident_memory_bytes", "gauge", "Resident memory size.", mem.rss);
+  metric("nodejs_heap_used_bytes", "gauge", "V8 heap in use.", mem.heapUsed);
+  return `${lines.join("\n")}\n`;
+}

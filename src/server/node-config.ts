@@ -1,0 +1,43 @@
+/**
+ * The configuration a node starts from, whatever produced it (flags,
+ * environment, YAML: see src/cli/config.ts). Addresses are resolved, ports are
+ * numbers (0 asks the OS for a free one) and limits are checked at startup.
+ */
+import type { NodeLimits } from "./limits.js";
+
+export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+export const LOG_LEVELS: readonly LogLevel[] = [
+  "trace",
+  "debug",
+  "info",
+  "warn",
+  "error",
+  "fatal",
+  "silent",
+];
+
+/** A member to join through: its bus address. */
+export interface JoinAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface NodeConfig {
+  /** Address every listener binds to. */
+  readonly bind: string;
+  /** RESP port (Redis clients); 0 = any free port. */
+  readonly port: number;
+  /** HTTP port (/metrics, /healthz, /readyz); 0 = any free port. */
+  readonly httpPort: number;
+  /** Bus port (node-to-node traffic); 0 = any free port. */
+  readonly busPort: number;
+  readonly dataDir: string;
+  /** Members to join; empty = bootstrap a new cluster. */
+  readonly join: readonly JoinAddress[];
+  /** Locality labels, e.g. region=eu,zone=a. */
+  readonly locality: Readonly<Record<string, string>>;
+  /** When set, clients must AUTH with it. */
+  readonly requirePass?: string;
+  readonly logLevel: LogLevel;
+  readonly limits: NodeLimits;
+}

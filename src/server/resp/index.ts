@@ -1,0 +1,13 @@
+/**
+ * The RESP server: Tessera's Redis-protocol front door. Other folders use it only
+ * through this file: `RespServer` (listen, serve, stop) and its option types.
+ */
+export type {
+  RespConfigStore,
+  RespLimits,
+  RespLogger,
+  RespServerOptions,
+  RespServerStats,
+} from "./options.js";
+export { DEFAULT_RESP_LIMITS } from "./options.js";
+export { RespServer } from "./server.js";

@@ -1,0 +1,118 @@
+/**
+ * What a `RespServer` is built from: where it listens, its limits, the facts
+ * INFO reports, a logger and the node's configuration (for CONFIG GET/SET).
+ * These types are the contract between the RESP server and the node that
+ * constructs it; they change only by adding optional fields.
+ *
+ * Limits follow STYLE.md §4: named with the qualifier last, kept together, their
+ * relations asserted when the server is built (`checkRespLimits`).
+ */
+import type { Clock } from "../../lib/index.js";
+import { assert } from "../../lib/index.js";
+import type { ReadConsistency } from "../../range/types.js";
+
+export interface RespLimits {
+  /** Largest bulk string a client may send (Redis proto-max-bulk-len). */
+  readonly respBulkBytesMax: number;
+  /** Most elements in one multibulk request. */
+  readonly respArrayLengthMax: number;
+  /** Longest inline (telnet-style) command line. */
+  readonly respInlineBytesMax: number;
+  /** Most unparsed bytes buffered for one client (Redis client-query-buffer-limit). */
+  readonly queryBufferBytesMax: number;
+  /** Most connected clients (Redis maxclients). */
+  readonly clientsMax: number;
+  /**
+   * Most commands of one connection in flight at once (parsed, not yet replied).
+   * Past it the server stops reading that socket until replies drain, so a
+   * pipelining client is slowed, never refused.
+   */
+  readonly pipelineDepthMax: number;
+  /** Most reply bytes waiting in one socket's send buffer before reading pauses. */
+  readonly replyBufferBytesMax: number;
+}
+
+export const DEFAULT_RESP_LIMITS: RespLimits = {
+  respBulkBytesMax: 512 * 1024 * 1024,
+  respArrayLengthMax: 1024 * 1024,
+  respInlineBytesMax: 64 * 1024,
+  queryBufferBytesMax: 1024 * 1024 * 1024,
+  clientsMax: 10_000,
+  pipelineDepthMax: 1024,
+  replyBufferBytesMax: 64 * 1024 * 1024,
+};
+
+/** Asserts the relations between limits that the parser relies on. */
+export function checkRespLimits(limits: RespLimits): void {
+  for (const [name, value] of Object.entries(limits)) {
+    assert(
+      Number.isSafeInteger(value) && value > 0,
+      `RESP limit ${name} must be a positive integer`,
+    );
+  }
+  assert(
+    limits.respInlineBytesMax <= limits.queryBufferBytesMax,
+    "inline limit exceeds query buffer",
+  );
+}
+
+/** The pino-style logger the server writes to. */
+export interface RespLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/**
+ * The node's configuration as CONFIG GET/SET see it. The server itself owns the
+ * parameters in `RESP_OWNED_CONFIG` (requirepass, maxclients, timeout,
+ * proto-max-bulk-len, client-query-buffer-limit) and answers them without asking;
+ * every other name (port, bind, databases, appendonly, save, dir, …) goes here.
+ */
+export interface RespConfigStore {
+  /** Every `[name, value]` whose name matches the glob `pattern` (case-insensitive). */
+  get(pattern: string): readonly (readonly [string, string])[];
+  /**
+   * Sets one parameter. Throws a TesseraError: INVALID_ARGUMENT for an unknown
+   * name or bad value, READONLY for an immutable one.
+   */
+  set(name: string, value: string): void;
+}
+
+export interface RespServerOptions {
+  readonly host: string;
+  /** 0 asks the OS for an ephemeral port; `start()` reports the one bound. */
+  readonly port: number;
+  /** When set, clients must AUTH (Redis requirepass). */
+  readonly requirePass?: string;
+  readonly limits: RespLimits;
+  /** Tessera's version, reported by INFO and HELLO. */
+  readonly version: string;
+  /** 40 hex characters identifying this process's run (INFO run_id). */
+  readonly runId: string;
+  readonly dataDir: string;
+  readonly logger: RespLogger;
+  readonly config: RespConfigStore;
+  /** Number of Redis databases (keyspaces) SELECT accepts; default 16. */
+  readonly databases?: number;
+  /** Close a client idle this long (Redis `timeout`); 0 or absent = never. */
+  readonly idleTimeoutSec?: number;
+  /** Read level of a new connection; default "strong". */
+  readonly defaultConsistency?: ReadConsistency;
+  /** Wall and monotonic time; default the system clock. */
+  readonly clock?: Clock;
+  /** TCP port of the node's HTTP API and bus, shown by INFO when known. */
+  readonly httpPort?: number;
+}
+
+/** What `RespServer.stats()` reports, for INFO, metrics and tests. */
+export interface RespServerStats {
+  readonly connectedClients: number;
+  readonly connectionsTotal: number;
+  readonly rejectedConnectionsTotal: number;
+  readonly commandsTotal: number;
+  readonly errorRepliesTotal: number;
+  readonly protocolErrorsTotal: number;
+  readonly netInputBytesTotal: number;
+  readonly netOutputBytesTotal: number;
+}

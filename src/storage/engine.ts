@@ -1,0 +1,54 @@
+/**
+ * The storage engine seam. A store (store.ts) keeps its sub-databases (user
+ * data, Raft log, hard state, applied state, local metadata) in a
+ * `StorageEngine`: LMDB in production (lmdb-engine.ts), a simulated disk in
+ * the deterministic simulator (test/sim), which can lose what was not synced,
+ * tear the last write, or corrupt a block, to prove the layers above survive.
+ *
+ * Contract:
+ * - `write(fn)` runs `fn` as ONE atomic transaction: every put/remove made
+ *   through the engine's dbs while `fn` runs is written, or none is if `fn`
+ *   throws (the error is rethrown). Reads inside `fn` see its own writes.
+ *   The promise resolves only once the transaction is durable (fsynced):
+ *   callers acknowledge clients after it, never before. `fn` may run later
+ *   than the call (the engine batches), but transactions commit in call order.
+ * - `writeSync(fn)` is the same, synchronous: for bootstrap and rare admin
+ *   changes, never for the hot path.
+ * - Reads outside a write see the latest committed state.
+ * - Keys and values are bytes, ordered by unsigned byte comparison.
+ */
+
+export interface EngineEntry {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+}
+
+export interface EngineRangeOptions {
+  /** Inclusive lower bound (or, with `reverse`, the exclusive upper bound is `end`). */
+  readonly start?: Uint8Array;
+  /** Exclusive upper bound. */
+  readonly end?: Uint8Array;
+  readonly limit?: number;
+  /** Descending order: from just below `end` down to `start`. */
+  readonly reverse?: boolean;
+}
+
+/** One ordered sub-database of an engine. */
+export interface EngineDb {
+  get(key: Uint8Array): Uint8Array | undefined;
+  range(options: EngineRangeOptions): Iterable<EngineEntry>;
+  /** Only inside `write`/`writeSync`. */
+  put(key: Uint8Array, value: Uint8Array): void;
+  /** Only inside `write`/`writeSync`; removing an absent key is a no-op. */
+  remove(key: Uint8Array): void;
+}
+
+export interface StorageEngine {
+  /** The sub-database `name` (created on first use). */
+  db(name: string): EngineDb;
+  write(fn: () => void): Promise<void>;
+  writeSync(fn: () => void): void;
+  /** Bytes the engine occupies on its medium. */
+  sizeBytes(): number;
+  close(): Promise<void>;
+}

@@ -1,0 +1,139 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { logIndex, nodeId, rangeId, term } from "../lib/index.js";
+import { isLogStorageError } from "../raft/index.js";
+import type { ConfState, Entry } from "../raft/types.js";
+import { LmdbStore } from "./lmdb-store.js";
+
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const CONF: ConfState = {
+  voters: [nodeId(1)],
+  learners: [],
+  votersOutgoing: [],
+  learnersNext: [],
+  autoLeave: false,
+};
+const entry = (index: number, t: number, data = `e${index}`): Entry => ({
+  index: logIndex(index),
+  term: term(t),
+  type: "normal",
+  data: new TextEncoder().encode(data),
+});
+const indexes = (es: readonly Entry[]) => es.map((e) => e.index as number);
+
+/** A store whose range 1 keeps only `tail` entries in memory. */
+async function openStore(tail: number, dir?: string): Promise<{ store: LmdbStore; dir: string }> {
+  const d = dir ?? mkdtempSync(join(tmpdir(), "tessera-log-"));
+  if (!dir) dirs.push(d);
+  const store = await LmdbStore.open({
+    dataDir: d,
+    create: { clusterId: "c", nodeId: nodeId(1), nowMs: 0 },
+    logTailEntriesMax: tail,
+  });
+  store.bootstrapRange(rangeId(1), CONF);
+  return { store, dir: d };
+}
+
+async function append(store: LmdbStore, entries: Entry[]): Promise<void> {
+  const batch = store.newBatch();
+  batch.append(store.logStorage(rangeId(1)), entries);
+  await store.commit(batch);
+}
+
+describe("LmdbLogStorage", () => {
+  it("reads entries across the LMDB part and the in-memory tail", async () => {
+    const { store } = await openStore(3);
+    const log = store.logStorage(rangeId(1));
+    await append(
+      store,
+      [1, 2, 3, 4, 5, 6].map((i) => entry(i, 1)),
+    );
+    assert.equal(log.firstIndex(), 1);
+    assert.equal(log.lastIndex(), 6);
+    assert.deepEqual(indexes(log.entries(logIndex(1), logIndex(7), 1e9)), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(indexes(log.entries(logIndex(2), logIndex(5), 1e9)), [2, 3, 4]);
+    assert.equal(log.term(logIndex(2)), 1);
+    assert.equal(log.term(logIndex(0)), 0);
+    await store.close();
+  });
+
+  it("limits entries by bytes but always returns at least one", async () => {
+    const { store } = await openStore(2);
+    const log = store.logStorage(rangeId(1));
+    await append(
+      store,
+      [1, 2, 3, 4].map((i) => entry(i, 1, "x".repeat(100))),
+    );
+    assert.deepEqual(indexes(log.entries(logIndex(1), logIndex(5), 1)), [1]);
+    assert.deepEqual(indexes(log.entries(logIndex(1), logIndex(5), 250)), [1, 2]);
+    assert.deepEqual(indexes(log.entries(logIndex(3), logIndex(5), 1)), [3]);
+    await store.close();
+  });
+
+  it("replaces a conflicting suffix, in memory and on disk", async () => {
+    const { store, dir } = await openStore(2);
+    const log = store.logStorage(rangeId(1));
+    await append(
+      store,
+      [1, 2, 3, 4, 5].map((i) => entry(i, 1)),
+    );
+    await append(store, [entry(2, 2, "new2"), entry(3, 2, "new3")]);
+    assert.equal(log.lastIndex(), 3);
+    assert.deepEqual(
+      log.entries(logIndex(1), logIndex(4), 1e9).map((e) => e.term as number),
+      [1, 2, 2],
+    );
+    assert.throws(
+      () => log.term(logIndex(4)),
+      (e) => isLogStorageError(e, "UNAVAILABLE"),
+    );
+    await store.close();
+    const { store: again } = await openStore(2, dir);
+    const log2 = again.logStorage(rangeId(1));
+    assert.equal(log2.lastIndex(), 3);
+    assert.equal(
+      new TextDecoder().decode(log2.entries(logIndex(3), logIndex(4), 1e9)[0]!.data),
+      "new3",
+    );
+    await again.close();
+  });
+
+  it("reports COMPACTED below the truncation point and keeps the truncated term", async () => {
+    const { store, dir } = await openStore(10);
+    const log = store.logStorage(rangeId(1));
+    await append(
+      store,
+      [1, 2, 3, 4].map((i) => entry(i, i)),
+    );
+    const applyBatch = store.newBatch();
+    applyBatch.apply(log, () => ({ index: logIndex(4), term: term(4), confState: CONF }));
+    await store.commit(applyBatch);
+    const batch = store.newBatch();
+    batch.truncate(log, logIndex(2));
+    await store.commit(batch);
+    assert.equal(log.firstIndex(), 3);
+    assert.equal(log.term(logIndex(2)), 2);
+    assert.throws(
+      () => log.entries(logIndex(2), logIndex(4), 1e9),
+      (e) => isLogStorageError(e, "COMPACTED"),
+    );
+    assert.throws(
+      () => log.term(logIndex(1)),
+      (e) => isLogStorageError(e, "COMPACTED"),
+    );
+    assert.equal(log.snapshot().metadata.index, 2);
+    await store.close();
+    const { store: again } = await openStore(10, dir);
+    const log2 = again.logStorage(rangeId(1));
+    assert.equal(log2.firstIndex(), 3);
+    assert.equal(log2.lastIndex(), 4);
+    await again.close();
+  });
+});

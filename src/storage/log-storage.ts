@@ -1,0 +1,199 @@
+/**
+ * `LmdbLogStorage`: Raft's read-only `LogStorage` for one range, over the
+ * store's `raft-log`, `raft-hard`, `raft-trunc` and `applied` sub-databases.
+ *
+ * The hot path never reads LMDB: the hard state, truncated state, applied
+ * state and last index live in memory, and so does the tail of the log (the
+ * newest `tailEntriesMax` entries), which is what a leader sends to followers
+ * and what apply reads. Older entries are read from LMDB on demand.
+ *
+ * The in-memory state changes only when a StoreBatch that carries this range's
+ * writes has committed (see `StoreBatch`), so Raft never sees through this
+ * interface anything that is not durable.
+ *
+ * Invariants: truncated.index < firstIndex() = truncated.index + 1 ≤
+ * lastIndex() + 1; the tail is contiguous and ends at lastIndex();
+ * applied.index ≤ hardState.commit ≤ lastIndex().
+ */
+import { assert, type LogIndex, logIndex, type RangeId, type Term } from "../lib/index.js";
+import { type InitialState, type LogStorage, LogStorageError } from "../raft/index.js";
+import type { ConfState, Entry, HardState, Snapshot } from "../raft/types.js";
+import type { BinaryDb } from "./lmdb-kv.js";
+import {
+  type AppliedState,
+  decodeEntry,
+  logKey,
+  logKeyIndex,
+  type TruncatedState,
+} from "./raft-codec.js";
+
+/** Bytes counted per entry on top of its data when limiting reads by size. */
+const ENTRY_OVERHEAD_BYTES = 16;
+
+export interface LogStorageState {
+  readonly hardState: HardState;
+  readonly truncated: TruncatedState;
+  readonly applied: AppliedState;
+  readonly lastIndex: LogIndex;
+}
+
+export class LmdbLogStorage implements LogStorage {
+  private hard: HardState;
+  private trunc: TruncatedState;
+  private appliedState: AppliedState;
+  private last: LogIndex;
+  /** The newest entries, contiguous, ending at `last`. */
+  private tail: Entry[] = [];
+
+  constructor(
+    readonly rangeId: RangeId,
+    private readonly logDb: BinaryDb,
+    state: LogStorageState,
+    private readonly tailEntriesMax: number,
+  ) {
+    assert(tailEntriesMax > 0, "tailEntriesMax must be positive");
+    this.hard = state.hardState;
+    this.trunc = state.truncated;
+    this.appliedState = state.applied;
+    this.last = state.lastIndex;
+    assert(this.trunc.index <= this.last, `range ${rangeId}: truncated index beyond last index`);
+    assert(
+      this.appliedState.index <= this.hard.commit || this.hard.commit === 0,
+      `range ${rangeId}: applied beyond commit`,
+    );
+  }
+
+  // --- LogStorage -----------------------------------------------------------
+
+  initialState(): InitialState {
+    return { hardState: this.hard, confState: this.appliedState.confState };
+  }
+
+  entries(lo: LogIndex, hi: LogIndex, maxBytes: number): Entry[] {
+    if (lo <= this.trunc.index) throw new LogStorageError("COMPACTED");
+    if (hi > this.last + 1) throw new LogStorageError("UNAVAILABLE");
+    if (lo >= hi) return [];
+    const out: Entry[] = [];
+    let size = 0;
+    const take = (e: Entry): boolean => {
+      size += e.data.byteLength + ENTRY_OVERHEAD_BYTES;
+      if (out.length > 0 && size > maxBytes) return false;
+      out.push(e);
+      return true;
+    };
+    const tailFirst = this.tailFirst();
+    let next = lo;
+    if (next < tailFirst) {
+      const end = Math.min(hi, tailFirst);
+      for (const { key, value } of this.logDb.getRange({
+        start: Buffer.from(logKey(this.rangeId, next)),
+        end: Buffer.from(logKey(this.rangeId, end)),
+      })) {
+        const index = logKeyIndex(key);
+        assert(index === next, `range ${this.rangeId}: log hole at ${next}`);
+        if (!take(decodeEntry(index, value))) return out;
+        next = logIndex(next + 1);
+      }
+      assert(next === end, `range ${this.rangeId}: log ends at ${next - 1}, expected ${end - 1}`);
+    }
+    for (; next < hi; next = logIndex(next + 1)) {
+      if (!take(this.tail[next - tailFirst]!)) return out;
+    }
+    return out;
+  }
+
+  term(i: LogIndex): Term {
+    if (i === this.trunc.index) return this.trunc.term;
+    if (i < this.trunc.index) throw new LogStorageError("COMPACTED");
+    if (i > this.last) throw new LogStorageError("UNAVAILABLE");
+    const tailFirst = this.tailFirst();
+    if (i >= tailFirst) return this.tail[i - tailFirst]!.term;
+    const bytes = this.logDb.get(Buffer.from(logKey(this.rangeId, i)));
+    assert(bytes !== undefined, `range ${this.rangeId}: log entry ${i} is missing`);
+    return decodeEntry(i, bytes).term;
+  }
+
+  firstIndex(): LogIndex {
+    return logIndex(this.trunc.index + 1);
+  }
+
+  lastIndex(): LogIndex {
+    return this.last;
+  }
+
+  /**
+   * The state at the truncation point. The data of a range's snapshot is
+   * streamed separately from its key span (DESIGN.md §5), so it is empty here.
+   */
+  snapshot(): Snapshot {
+    return {
+      data: new Uint8Array(),
+      metadata: {
+        index: this.trunc.index,
+        term: this.trunc.term,
+        confState: this.appliedState.confState,
+      },
+    };
+  }
+
+  // --- what the store knows beyond Raft's interface -------------------------
+
+  hardState(): HardState {
+    return this.hard;
+  }
+
+  applied(): AppliedState {
+    return this.appliedState;
+  }
+
+  truncated(): TruncatedState {
+    return this.trunc;
+  }
+
+  confState(): ConfState {
+    return this.appliedState.confState;
+  }
+
+  // --- called by StoreBatch once its transaction has committed --------------
+
+  /** Entries were appended (a conflicting suffix from `entries[0].index` on replaced). */
+  committedAppend(entries: readonly Entry[]): void {
+    if (entries.length === 0) return;
+    const first = entries[0]!.index;
+    assert(
+      first <= this.last + 1,
+      `range ${this.rangeId}: append at ${first} leaves a hole after ${this.last}`,
+    );
+    const tailFirst = this.tailFirst();
+    if (this.tail.length > 0 && first >= tailFirst) this.tail.length = first - tailFirst;
+    else this.tail = [];
+    this.tail.push(...entries);
+    this.last = entries[entries.length - 1]!.index;
+    if (this.tail.length > this.tailEntriesMax)
+      this.tail.splice(0, this.tail.length - this.tailEntriesMax);
+  }
+
+  committedHardState(hs: HardState): void {
+    this.hard = hs;
+  }
+
+  committedApplied(as: AppliedState): void {
+    assert(as.index >= this.appliedState.index, `range ${this.rangeId}: applied index went back`);
+    this.appliedState = as;
+  }
+
+  committedTruncation(ts: TruncatedState): void {
+    assert(
+      ts.index >= this.trunc.index && ts.index <= this.last,
+      `range ${this.rangeId}: bad truncation`,
+    );
+    this.trunc = ts;
+    const drop = ts.index + 1 - this.tailFirst();
+    if (drop > 0) this.tail.splice(0, drop);
+  }
+
+  /** The first index held in memory (lastIndex + 1 when the tail is empty). */
+  private tailFirst(): number {
+    return this.tail.length > 0 ? this.tail[0]!.index : this.last + 1;
+  }
+}

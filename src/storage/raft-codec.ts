@@ -1,0 +1,163 @@
+/**
+ * The byte layout of Raft state in the store: log keys, log entries, hard
+ * state, truncated state and applied state.
+ *
+ * - A log key is `rangeId (u64 BE) | index (u64 BE)`, so one range's entries
+ *   are contiguous and ordered by index, and a range's whole log is the key
+ *   interval [key(r, 0), key(r + 1, 0)).
+ * - A range state key is `rangeId (u64 BE)`.
+ * - An entry value is `type (u8) | term (u64 BE) | data`; its index is its key.
+ * - Hard state is `term | vote | commit` (3 × u64 BE); truncated state is
+ *   `index | term`; applied state is `index | term | confState (JSON)`.
+ *
+ * Integers are JavaScript safe integers, written as two big-endian u32 halves.
+ * Decoding checks lengths and tags and reports bad bytes as CORRUPTION.
+ */
+import {
+  type LogIndex,
+  logIndex,
+  nodeId,
+  type RangeId,
+  type Term,
+  TesseraError,
+  term,
+} from "../lib/index.js";
+import type { ConfState, Entry, EntryType, HardState } from "../raft/types.js";
+
+const U64 = 8;
+
+function putU64(view: DataView, at: number, n: number): void {
+  view.setUint32(at, Math.floor(n / 0x1_0000_0000));
+  view.setUint32(at + 4, n >>> 0);
+}
+
+function getU64(view: DataView, at: number): number {
+  const n = view.getUint32(at) * 0x1_0000_0000 + view.getUint32(at + 4);
+  if (!Number.isSafeInteger(n)) corrupt("integer beyond 2^53");
+  return n;
+}
+
+function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function corrupt(what: string): never {
+  throw new TesseraError("CORRUPTION", `stored raft state is corrupt: ${what}`);
+}
+
+export function logKey(range: RangeId | number, index: LogIndex | number): Uint8Array {
+  const out = new Uint8Array(2 * U64);
+  const view = viewOf(out);
+  putU64(view, 0, range);
+  putU64(view, U64, index);
+  return out;
+}
+
+/** The index encoded in a log key. */
+export function logKeyIndex(key: Uint8Array): LogIndex {
+  if (key.byteLength !== 2 * U64) corrupt("log key length");
+  return logIndex(getU64(viewOf(key), U64));
+}
+
+export function rangeKey(range: RangeId | number): Uint8Array {
+  const out = new Uint8Array(U64);
+  putU64(viewOf(out), 0, range);
+  return out;
+}
+
+export function decodeRangeKey(key: Uint8Array): number {
+  if (key.byteLength !== U64) corrupt("range key length");
+  return getU64(viewOf(key), 0);
+}
+
+const ENTRY_TYPES: readonly EntryType[] = ["normal", "conf-change"];
+
+export function encodeEntry(e: Entry): Uint8Array {
+  const out = new Uint8Array(1 + U64 + e.data.byteLength);
+  const view = viewOf(out);
+  out[0] = ENTRY_TYPES.indexOf(e.type);
+  putU64(view, 1, e.term);
+  out.set(e.data, 1 + U64);
+  return out;
+}
+
+export function decodeEntry(index: LogIndex, bytes: Uint8Array): Entry {
+  if (bytes.byteLength < 1 + U64) corrupt("entry too short");
+  const type = ENTRY_TYPES[bytes[0]!];
+  if (type === undefined) corrupt(`entry type ${bytes[0]}`);
+  // Copy the payload: the bytes lmdb hands back may be reused by the next read.
+  const data = bytes.slice(1 + U64);
+  return { index, term: term(getU64(viewOf(bytes), 1)), type, data };
+}
+
+export function encodeHardState(hs: HardState): Uint8Array {
+  const out = new Uint8Array(3 * U64);
+  const view = viewOf(out);
+  putU64(view, 0, hs.term);
+  putU64(view, U64, hs.vote);
+  putU64(view, 2 * U64, hs.commit);
+  return out;
+}
+
+export function decodeHardState(bytes: Uint8Array): HardState {
+  if (bytes.byteLength !== 3 * U64) corrupt("hard state length");
+  const view = viewOf(bytes);
+  return {
+    term: term(getU64(view, 0)),
+    vote: nodeId(getU64(view, U64)),
+    commit: logIndex(getU64(view, 2 * U64)),
+  };
+}
+
+/** The last entry removed from the front of the log (or 0/0): first index is `index + 1`. */
+export interface TruncatedState {
+  readonly index: LogIndex;
+  readonly term: Term;
+}
+
+export function encodeTruncatedState(ts: TruncatedState): Uint8Array {
+  const out = new Uint8Array(2 * U64);
+  const view = viewOf(out);
+  putU64(view, 0, ts.index);
+  putU64(view, U64, ts.term);
+  return out;
+}
+
+export function decodeTruncatedState(bytes: Uint8Array): TruncatedState {
+  if (bytes.byteLength !== 2 * U64) corrupt("truncated state length");
+  const view = viewOf(bytes);
+  return { index: logIndex(getU64(view, 0)), term: term(getU64(view, U64)) };
+}
+
+/** What the state machine of a range has applied: written with the data it covers. */
+export interface AppliedState {
+  readonly index: LogIndex;
+  readonly term: Term;
+  /** The configuration as of `index` (conf changes are applied like data). */
+  readonly confState: ConfState;
+}
+
+export function encodeAppliedState(as: AppliedState): Uint8Array {
+  const conf = new TextEncoder().encode(JSON.stringify(as.confState));
+  const out = new Uint8Array(2 * U64 + conf.byteLength);
+  const view = viewOf(out);
+  putU64(view, 0, as.index);
+  putU64(view, U64, as.term);
+  out.set(conf, 2 * U64);
+  return out;
+}
+
+export function decodeAppliedState(bytes: Uint8Array): AppliedState {
+  if (bytes.byteLength < 2 * U64) corrupt("applied state too short");
+  const view = viewOf(bytes);
+  let confState: ConfState;
+  try {
+    confState = JSON.parse(new TextDecoder().decode(bytes.subarray(2 * U64))) as ConfState;
+  } catch {
+    corrupt("applied state configuration");
+  }
+  if (!Array.isArray(confState.voters) || !Array.isArray(confState.learners)) {
+    corrupt("applied state configuration");
+  }
+  return { index: logIndex(getU64(view, 0)), term: term(getU64(view, U64)), confState };
+}
