@@ -2,16 +2,18 @@
  * Commands that walk a keyspace: KEYS, SCAN and RANDOMKEY.
  *
  * SCAN walks data keys in internal-key order ((slot, key) in a hash keyspace,
- * key order in a range keyspace) and its cursor names the last internal key it
- * visited: the cursor is the decimal form of the big-endian number whose bytes
- * are 0x01 followed by that key's bytes after the keyspace prefix (slot and
- * user key). A call resumes strictly after that key. So, unlike Redis's
- * reverse-binary cursor over a hash table, the guarantee is exact: every key
- * present from the first call to the last is returned exactly once, whatever
- * is inserted or deleted meanwhile; keys added or removed during the
- * iteration may or may not appear. "0" starts and ends an iteration. COUNT is
- * the number of entries visited (expired, unmatched and filtered ones
- * included), so a call may return fewer keys, or none, with a non-zero cursor.
+ * key order in a range keyspace). Its cursor must fit in an unsigned 64-bit
+ * integer, because clients parse it as one (redis-cli --scan does), so it
+ * cannot name a key exactly: it names a resume *position*, the first
+ * `CURSOR_POSITION_BYTES` bytes of the next key to visit (after the keyspace
+ * prefix) and how many of them there are, and a call resumes at the first key
+ * at or after that position. Keys sharing that prefix with the resume key may
+ * come back twice (Redis allows duplicates); none present for the whole
+ * iteration is skipped, whatever is inserted or deleted meanwhile. A call
+ * stops after COUNT visited entries (expired, unmatched and filtered ones
+ * included) only where the next cursor differs from the one it started at, so
+ * an iteration always moves forward even through many keys sharing a prefix.
+ * "0" starts and ends an iteration.
  *
  * MATCH and KEYS use Redis globs (lib/glob.ts), with "*" matching every key
  * as in Redis's `keysCommand`/`scanGenericCommand`.
@@ -48,31 +50,44 @@ type Cmd<Op extends ReadCommand["op"]> = Extract<ReadCommand, { op: Op }>;
 /** Bytes of a data key before its slot (tag + keyspace id): a range key's prefix. */
 const KEYSPACE_PREFIX_BYTES = RANGE_KEY_PREFIX_BYTES;
 
-/** The cursor that resumes after data key `dataKey`. */
-export function encodeScanCursor(dataKey: Uint8Array): string {
-  let hex = "01";
-  for (let i = KEYSPACE_PREFIX_BYTES; i < dataKey.length; i++)
-    hex += (dataKey[i] as number).toString(16).padStart(2, "0");
-  return BigInt(`0x${hex}`).toString();
+/** How many bytes of the resume key a cursor keeps: 7 bytes + a 3-bit length < 2^59. */
+const CURSOR_POSITION_BYTES = 7;
+const CURSOR_VALUE_END = 1n << BigInt(8 * CURSOR_POSITION_BYTES + 3);
+
+/**
+ * The cursor that resumes at `position` (the key bytes after the keyspace
+ * prefix), keeping at most CURSOR_POSITION_BYTES of them. Never "0".
+ */
+export function encodeScanCursor(position: Uint8Array): string {
+  const kept = Math.min(position.length, CURSOR_POSITION_BYTES);
+  let v = BigInt(kept);
+  for (let i = 0; i < CURSOR_POSITION_BYTES; i++) {
+    v = (v << 8n) | BigInt(i < kept ? (position[i] as number) : 0);
+  }
+  return (v + 1n).toString();
 }
 
 /**
- * The key bytes after the keyspace prefix that `cursor` names, [] for "0", or
- * undefined if it is no cursor this mode could have produced.
+ * The resume position `cursor` names ([] for "0"), or undefined if it is no
+ * cursor this mode could have produced.
  */
 export function decodeScanCursor(cursor: string, mode: KeyspaceMode): Uint8Array | undefined {
-  if (!/^[0-9]+$/.test(cursor)) return undefined;
-  const v = BigInt(cursor);
-  if (v === 0n) return new Uint8Array(0);
-  let hex = v.toString(16);
-  if (hex.length % 2 === 1) hex = `0${hex}`;
-  if (!hex.startsWith("01")) return undefined;
-  const out = new Uint8Array(hex.length / 2 - 1);
-  for (let i = 0; i < out.length; i++)
-    out[i] = Number.parseInt(hex.slice(2 + 2 * i, 4 + 2 * i), 16);
+  if (!/^[0-9]{1,20}$/.test(cursor)) return undefined;
+  const raw = BigInt(cursor);
+  if (raw === 0n) return new Uint8Array(0);
+  const v = raw - 1n;
+  if (v >= CURSOR_VALUE_END) return undefined;
+  const kept = Number(v >> BigInt(8 * CURSOR_POSITION_BYTES));
+  const out = new Uint8Array(kept);
+  for (let i = 0; i < CURSOR_POSITION_BYTES; i++) {
+    const byte = Number((v >> BigInt(8 * (CURSOR_POSITION_BYTES - 1 - i))) & 0xffn);
+    if (i < kept) out[i] = byte;
+    else if (byte !== 0) return undefined;
+  }
+  if (kept === 0) return undefined;
   if (
     mode === "hash" &&
-    (out.length < 2 || (((out[0] as number) << 8) | (out[1] as number)) >= SLOT_COUNT)
+    (kept < 2 || (((out[0] as number) << 8) | (out[1] as number)) >= SLOT_COUNT)
   )
     return undefined;
   return out;
@@ -99,23 +114,29 @@ export function executeScan(s: ReadSession, v: KvView, cmd: Cmd<"scan">): KvRepl
   const bounds = keyspaceBounds(cmd.ks, mode);
   const resume = decodeScanCursor(cmd.cursor, mode);
   if (resume === undefined) return INVALID_CURSOR;
-  const start =
-    resume.length === 0 ? bounds.start : keySuccessor(concatBytes(bounds.start, resume));
+  const incoming = resume.length === 0 ? "0" : encodeScanCursor(resume);
+  const start = resume.length === 0 ? bounds.start : concatBytes(bounds.start, resume);
   const visitMax = Math.min(Math.max(1, Math.floor(cmd.count)), SCAN_VISIT_MAX);
   const type = cmd.type?.toLowerCase();
   const found: KvReply[] = [];
   let visited = 0;
-  let last: Uint8Array | undefined;
-  for (const { key, value } of v.scan(start, bounds.end, visitMax)) {
+  let next = "0";
+  for (const { key, value } of v.scan(start, bounds.end, Number.MAX_SAFE_INTEGER)) {
+    if (visited >= visitMax) {
+      const cursor = encodeScanCursor(key.subarray(KEYSPACE_PREFIX_BYTES));
+      // Stopping where the cursor would not move would replay this call forever.
+      if (cursor !== incoming) {
+        next = cursor;
+        break;
+      }
+    }
     visited++;
-    last = key;
     const r = decodeRecord(value);
     if (isExpired(r, s.nowMs)) continue;
     if (type !== undefined && r.type !== type) continue;
     const userKey = userKeyOf(key, mode);
     if (matches(cmd.match, userKey)) found.push(bulk(userKey.slice()));
   }
-  const next = visited < visitMax || last === undefined ? "0" : encodeScanCursor(last);
   return array([bulk(utf8(next)), array(found)]);
 }
 
