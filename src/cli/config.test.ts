@@ -76,6 +76,19 @@ describe("loadConfig", () => {
     assert.deepEqual(y.locality, { region: "us" });
   });
 
+  it("reads the replication factor and the fault-injection switch, off by default", () => {
+    const d = loadConfig([], {});
+    assert.equal(d.replicationFactor, 3);
+    assert.equal(d.faultInjection, false);
+    const c = loadConfig(["--enable-fault-injection", "--replication-factor", "5"], {});
+    assert.equal(c.faultInjection, true);
+    assert.equal(c.replicationFactor, 5);
+    assert.equal(loadConfig([], { TESSERA_ENABLE_FAULT_INJECTION: "true" }).faultInjection, true);
+    assert.equal(loadConfig(["--enable-fault-injection", "false"], {}).faultInjection, false);
+    assert.throws(() => loadConfig([], { TESSERA_ENABLE_FAULT_INJECTION: "maybe" }), ConfigError);
+    assert.throws(() => loadConfig(["--replication-factor", "0"], {}), ConfigError);
+  });
+
   it("accepts --flag=value", () => {
     assert.equal(loadConfig(["--port=7500"], {}).port, 7500);
   });

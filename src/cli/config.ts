@@ -25,7 +25,7 @@ export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
 
-type Kind = "port" | "string" | "int" | "join" | "locality" | "log-level" | "path";
+type Kind = "port" | "string" | "int" | "bool" | "join" | "locality" | "log-level" | "path";
 
 interface OptionSpec {
   /** The flag without its dashes; also the YAML key. */
@@ -88,6 +88,18 @@ export const OPTIONS: readonly OptionSpec[] = [
     shown: "",
   },
   { flag: "requirepass", kind: "string", help: "password clients must AUTH with", shown: "" },
+  {
+    flag: "replication-factor",
+    kind: "int",
+    help: "replicas each range gets as nodes join",
+    shown: "3",
+  },
+  {
+    flag: "enable-fault-injection",
+    kind: "bool",
+    help: "accept DEBUG FAULT (bus delay/drop/partition); tests and drills only",
+    shown: "false",
+  },
   { flag: "log-level", kind: "log-level", help: LOG_LEVELS.join("|"), shown: "info" },
   ...LIMIT_KEYS.map(
     (k): OptionSpec => ({
@@ -143,7 +155,13 @@ function parseFlags(argv: readonly string[]): Raw {
       throw new ConfigError(`unknown option --${name}`);
     let value: string | undefined;
     if (eq >= 0) value = word.slice(eq + 1);
-    else {
+    else if (BY_FLAG.get(name)?.kind === "bool") {
+      const next = argv[i + 1];
+      if (next === "true" || next === "false") {
+        value = next;
+        i++;
+      } else value = "true";
+    } else {
       value = argv[i + 1];
       if (value === undefined || value.startsWith("--"))
         throw new ConfigError(`option --${name} needs a value`);
@@ -223,6 +241,14 @@ function asString(value: unknown, at: string): string {
   return value;
 }
 
+function asBool(value: unknown, at: string): boolean {
+  if (typeof value === "boolean") return value;
+  const text = typeof value === "string" ? value.trim().toLowerCase() : "";
+  if (["true", "1", "yes", "on"].includes(text)) return true;
+  if (["false", "0", "no", "off"].includes(text)) return false;
+  throw new ConfigError(`${at} must be true or false, got ${JSON.stringify(value)}`);
+}
+
 function asJoin(value: unknown, at: string): JoinAddress[] {
   const items = Array.isArray(value) ? value : asString(value, at).split(",");
   return items
@@ -300,6 +326,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Nod
       return [k, n];
     }),
   ) as unknown as NodeLimits;
+  const replicationFactor = num("replication-factor", 3);
+  if (replicationFactor === 0) throw new ConfigError("replication-factor must be positive");
+  const faultGot = pick("enable-fault-injection");
+  const faultInjection = faultGot ? asBool(faultGot[0], faultGot[1]) : false;
   const joinGot = pick("join");
   const localityGot = pick("locality");
   const requirePass = str("requirepass");
@@ -318,5 +348,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Nod
     ...(requirePass !== undefined && requirePass !== "" ? { requirePass } : {}),
     logLevel: logLevel as LogLevel,
     limits,
+    replicationFactor,
+    faultInjection,
   };
 }

@@ -81,6 +81,9 @@ function dropped(why: string): never {
   throw new TesseraError("PROPOSAL_DROPPED", `raft proposal dropped: ${why}`);
 }
 
+/** Ticks of an election timeout a lease read leaves unused, for message delay and tick skew. */
+const LEASE_MARGIN_TICKS = 2;
+
 export class Raft {
   readonly id: NodeId;
   term: Term = term(0);
@@ -968,10 +971,12 @@ export class Raft {
         // Transfers skip pre-vote: the cluster is known to be healthy.
         this.hup("transfer");
         break;
-      case "MsgReadIndex":
+      case "MsgReadIndex": {
         if (this.lead === NONE) return;
-        this.send({ ...m, to: this.lead });
+        const { lease: _local, ...forwarded } = m;
+        this.send({ ...forwarded, to: this.lead });
         break;
+      }
       case "MsgReadIndexResp":
         this.readStates.push({ index: m.index, requestCtx: m.context });
         break;
@@ -1151,7 +1156,8 @@ export class Raft {
   }
 
   private sendReadIndexResponse(m: MsgReadIndex): void {
-    switch (this.readOnly.option) {
+    const option = m.lease === true && this.leaseHolds() ? "lease-based" : this.readOnly.option;
+    switch (option) {
       case "safe":
         this.readOnly.addRequest(this.raftLog.committed, m);
         // The leader acknowledges its own request; a heartbeat round collects the rest.
@@ -1162,8 +1168,28 @@ export class Raft {
         this.respondToReadIndex(m, this.raftLog.committed);
         break;
       default:
-        assertNever(this.readOnly.option, "read-only option");
+        assertNever(option, "read-only option");
     }
+  }
+
+  /**
+   * Whether this leader's lease holds now (thesis §6.4.1), for a per-request
+   * lease read. It needs CheckQuorum (followers refuse votes for an election
+   * timeout after hearing from their leader) and no transfer in progress (the
+   * transferee campaigns at once). And it needs a quorum heard from since the
+   * last quorum check, with `LEASE_MARGIN_TICKS` to spare before an election
+   * timeout passes since that check: then every member of that quorum heard
+   * from this leader recently enough to still refuse votes. Otherwise the
+   * read is served safely, with a heartbeat round.
+   */
+  private leaseHolds(): boolean {
+    if (!this.config.checkQuorum || this.leadTransferee !== NONE) return false;
+    // TEST-ONLY deliberate bug (see Config.testingKnobs): the lease never runs out.
+    if (this.config.testingKnobs.leaseIgnoresExpiry) return true;
+    return (
+      this.trk.quorumActive() &&
+      this.electionElapsed + LEASE_MARGIN_TICKS < this.config.electionTick
+    );
   }
 
   private respondToReadIndex(req: MsgReadIndex, index: LogIndex): void {

@@ -10,9 +10,11 @@
  *
  * Seeds 1..1000 run by default. `TESSERA_RAFT_SEEDS=10000` runs more,
  * `TESSERA_RAFT_SEED_FIRST=n` starts elsewhere, and `TESSERA_RAFT_SEED=n` replays
- * one seed (the command is printed with every failure).
+ * one seed (the command is printed with every failure). Seeds that hit a known
+ * liveness issue are skipped, each replayed by a skipped test naming it, with
+ * the core bugs also reduced to scripts.
  *
- * The second half proves the observer is not vacuous: each deliberate fault,
+ * The last part proves the observer is not vacuous: each deliberate fault,
  * injected through the network or a node's storage, must be caught as the
  * right violation within a bounded number of seeds.
  */
@@ -46,11 +48,28 @@ function envInt(name: string, fallback: number): number {
 }
 
 /**
- * Seeds that expose a known core bug, with the bug. They are left out of the
- * swarm blocks (and replayed by skipped tests below) until the core is fixed.
+ * Liveness failures the swarm found in seeds 1..10000 (no safety property was
+ * ever broken). Their seeds are left out of the swarm blocks and replayed by
+ * skipped tests below until fixed. Every one follows a membership change; the
+ * two core bugs come from a leader leaving a configuration that, as in
+ * etcd-io/raft, takes effect only when applied.
  */
-const KNOWN_BUG_SEEDS: ReadonlyMap<number, string> = new Map([
-  [695, "liveness: a leader that steps down on its own removal can strand the remaining voters"],
+const STRANDED =
+  "core bug: a leader removed or demoted by its own change stops leading (stepDownOnRemoval or CheckQuorum) with a longer log than the voters left, who have not heard the change committed and need its vote, which it refuses";
+const STALLED =
+  "core bug: a removed leader that keeps leading never commits entries acknowledged before it applied its removal";
+const DISRUPTED =
+  "plain Raft limit (thesis §4.2.3), not a core bug: without PreVote or CheckQuorum, a removed node's campaigns raise a learner's term past its leader's, and the learner ignores it";
+const KNOWN_LIVENESS_SEEDS: ReadonlyMap<number, string> = new Map([
+  [695, STRANDED],
+  [2705, STRANDED],
+  [2736, STRANDED],
+  [3022, DISRUPTED],
+  [3577, STRANDED],
+  [4128, STRANDED],
+  [4270, STALLED],
+  [7620, STRANDED],
+  [9929, STRANDED],
 ]);
 
 const replaySeed = process.env.TESSERA_RAFT_SEED ? envInt("TESSERA_RAFT_SEED", 0) : undefined;
@@ -87,7 +106,7 @@ describe("randomized network (swarm of seeded chaos runs)", () => {
     it(`seeds ${lo}–${hi} keep every safety property after every step and converge after healing`, () => {
       const failures: string[] = [];
       for (let seed = lo; seed <= hi; seed++) {
-        if (KNOWN_BUG_SEEDS.has(seed)) continue;
+        if (KNOWN_LIVENESS_SEEDS.has(seed)) continue;
         const f = runSeed(seed);
         if (f !== undefined) failures.push(f);
       }
@@ -101,9 +120,9 @@ describe("randomized network (swarm of seeded chaos runs)", () => {
   }
 });
 
-describe("known core bugs found by the swarm", () => {
-  for (const [seed, bug] of KNOWN_BUG_SEEDS) {
-    it(`seed ${seed} converges after healing`, { skip: `known core bug, ${bug}` }, () => {
+describe("liveness issues found by the swarm (skipped until fixed)", () => {
+  for (const [seed, bug] of KNOWN_LIVENESS_SEEDS) {
+    it(`seed ${seed} converges after healing`, { skip: `known liveness issue, ${bug}` }, () => {
       runChaos(swarmRun(seed).options);
     });
   }
@@ -135,6 +154,40 @@ describe("known core bugs found by the swarm", () => {
     nt.dropAll();
     nt.tick(200);
     assert.equal(nt.leader(), 2);
+  });
+
+  // Seed 4270, as a script. With async writes the leader's own ack of x lags;
+  // 2's ack of x arrives first (no quorum yet: 1 still counts), then 1 applies
+  // its removal. The new configuration {2} already holds x on a quorum, but a
+  // removed leader's switch of configuration skips the commit check and no
+  // later ack moves 2's match, so x never commits (and proposals are refused).
+  it("a removed leader that keeps leading commits what the new configuration's quorum holds", {
+    skip: "known core bug: the commit index stalls",
+  }, () => {
+    const nt = new Network({ ids: [1, 2], config: { asyncStorageWrites: true } });
+    nt.campaign(1);
+    const one = nt.node(1);
+    one.deferStorage = true;
+    const exchange = () => {
+      for (let i = 0; i < 10; i++) {
+        nt.collect();
+        while (nt.inflight.length > 0) nt.deliverOne(0);
+      }
+    };
+    nt.raw(1).proposeConfChange({
+      transition: "auto",
+      changes: [{ type: "remove-node", nodeId: nodeId(1) }],
+    });
+    nt.collect();
+    for (const m of one.flushStorage()) nt.enqueue(m);
+    exchange(); // the removal commits; its apply waits in 1's storage queue
+    nt.raw(1).propose(bytes("x"));
+    exchange(); // 2 acks x; 1 has not persisted it yet
+    for (const m of one.flushStorage()) nt.enqueue(m); // apply the removal, then persist x
+    one.deferStorage = false;
+    nt.tick(50);
+    assert.equal(nt.raw(1).raft.state, "leader");
+    assert.equal(nt.raw(1).raft.raftLog.committed, 3);
   });
 });
 

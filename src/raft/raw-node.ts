@@ -153,14 +153,25 @@ export class RawNode {
     this.raft.step(m);
   }
 
-  /** Requests a linearizable read point; it arrives as a ReadState with the same context. */
-  readIndex(ctx: Uint8Array): void {
+  /**
+   * Requests a linearizable read point; it arrives as a ReadState with the same
+   * context. `mode` overrides the node-wide `readOnlyOption` for this request:
+   * "safe" confirms leadership with a heartbeat round (thesis §6.4); "lease"
+   * answers at once from the leader's lease (§6.4.1) — sound only with
+   * CheckQuorum on (a leader that lost its quorum steps down within an
+   * election timeout, and followers ignore votes inside it), so without
+   * CheckQuorum, or while a leader transfer is in progress (the transferee
+   * campaigns inside the lease), a lease request is served safely. On a
+   * follower a request is forwarded to the leader and served safely.
+   */
+  readIndex(ctx: Uint8Array, opts?: { readonly mode?: "safe" | "lease" }): void {
     this.raft.step({
       type: "MsgReadIndex",
       from: this.id,
       to: this.id,
       term: term(0),
       context: ctx,
+      ...(opts?.mode === "lease" ? { lease: true } : {}),
     });
   }
 

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { logIndex, nodeId, term } from "../lib/index.js";
-import { Network, bytes, text } from "./testing/network.js";
+import { bytes, Network, text } from "./testing/network.js";
 import {
   entriesWithTerms,
   newTestRaft,
@@ -53,7 +53,11 @@ describe("testingKnobs.commitPriorTermEntries (breaks §5.4.2, Figure 8)", () =>
   const commitAfterAck = (commitPriorTermEntries: boolean) => {
     const r = newTestRaft(
       1,
-      newTestStorage({ peers: [1, 2], entries: entriesWithTerms(1, 2), hardState: { term: term(2) } }),
+      newTestStorage({
+        peers: [1, 2],
+        entries: entriesWithTerms(1, 2),
+        hardState: { term: term(2) },
+      }),
       { testingKnobs: { commitPriorTermEntries } },
     );
     r.becomeCandidate();

@@ -198,6 +198,12 @@ export interface MsgTimeoutNow extends Base {
 export interface MsgReadIndex extends Base {
   readonly type: "MsgReadIndex";
   readonly context: Uint8Array;
+  /**
+   * Local requests only (never on the wire): answer from the leader's lease
+   * instead of a heartbeat round, when the lease is sound (see
+   * RawNode.readIndex). A forwarded request is always served safely.
+   */
+  readonly lease?: boolean;
 }
 export interface MsgReadIndexResp extends Base {
   readonly type: "MsgReadIndexResp";

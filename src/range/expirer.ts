@@ -12,7 +12,7 @@
  * one batch per interval without starving clients.
  */
 import { findExpiredKeys } from "../kv/index.js";
-import type { Clock } from "../lib/index.js";
+import { type Clock, SYSTEM_KEYSPACE_ID } from "../lib/index.js";
 import type { KvView } from "../storage/index.js";
 import type { Replica } from "./replica.js";
 
@@ -21,6 +21,8 @@ export interface ExpirerOptions {
   readonly intervalMs: number;
   /** Most keys deleted per round. */
   readonly batchKeysMax: number;
+  /** The replica's range owns the system keyspace (else: every user keyspace). */
+  readonly system: boolean;
 }
 
 export class Expirer {
@@ -48,10 +50,10 @@ export class Expirer {
     this.lastRunMs = now;
     const groups = findExpiredKeys(
       this.view,
-      undefined,
+      this.options.system ? SYSTEM_KEYSPACE_ID : undefined,
       this.clock.nowMs(),
       this.options.batchKeysMax,
-    );
+    ).filter((g) => this.options.system || g.ks !== SYSTEM_KEYSPACE_ID);
     if (groups.length === 0) return;
     this.inFlight = true;
     const writes = groups.map((g) =>

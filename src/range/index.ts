@@ -32,7 +32,20 @@
  *   commit; more than one voter change goes through joint consensus.
  * - `rangeInfo` reports what this node knows (progress only on the leader).
  * - Routing: keyspace `SYSTEM_KEYSPACE_ID` → range 1, every other → range 2.
- *   Requests with no leader wait up to `leaderWaitMs`, then fail UNAVAILABLE.
+ *   Requests with no leader wait up to `leaderWaitMs`, then fail UNAVAILABLE;
+ *   a forwarded write whose outcome is unknown fails TIMEOUT (never retried).
+ *   Read levels: strong = leader lease, quorum = ReadIndex, any = this node's
+ *   replica (works while partitioned), all = every voter at one read point,
+ *   replies compared (CORRUPTION naming the divergent nodes otherwise).
+ * - Bus names the host uses (do not reuse them): Raft messages (`sendRaft`),
+ *   `onUnreachable`, and call methods `range.snapshot`, `range.changeReplicas`,
+ *   `range.transferLeader`, `kv.exec`, `kv.readAt`, `kv.wait`.
+ * - Without a bus (a single-node cluster), `start` bootstraps ranges 1 and 2
+ *   on a new store by itself, as a single node did before replication.
+ * - The simulator supplies its own `StorageEngine` (`Store.openEngine`),
+ *   `Timers`, `Clock`, `Rng` and `Bus`; `knobs` (TestingKnobs) are test-only.
+ * - Ranges are bootstrapped after index `BOOTSTRAP_INDEX`, so every replica
+ *   added later starts from a snapshot (it holds the configuration).
  */
 
 export { USER_KEY_BYTES_MAX } from "./command-keys.js";
@@ -59,8 +72,13 @@ export {
 } from "./replica-options.js";
 export { rangeForKeyspace, SYSTEM_RANGE_ID, USER_RANGE_ID } from "./routing.js";
 export { type SchedulerStats, StoreScheduler } from "./scheduler.js";
-export { StoreHost, type StoreHostStats } from "./store-host.js";
-export { systemTimers } from "./system-timers.js";
+export {
+  BOOTSTRAP_INDEX,
+  BOOTSTRAP_TERM,
+  StoreHost,
+  type StoreHostStats,
+} from "./store-host.js";
+export { sleep, systemTimers } from "./system-timers.js";
 export { BusRaftTransport, LoneNodeTransport, type RaftTransport } from "./transport.js";
 export type {
   KeyspaceStats,

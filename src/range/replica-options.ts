@@ -1,10 +1,12 @@
 /**
- * What a replica is built from: its range, its node, its log storage, the
- * store's view of user data, injected time and randomness, its Raft timing
- * and the limits it enforces on proposals and reads.
+ * What a replica is built from: its range and span, its node, its log
+ * storage, the store's view of user data, injected time and randomness, its
+ * Raft timing and the limits it enforces on proposals and reads.
  */
 import type { Clock, HlcClock, NodeId, RangeId, Rng } from "../lib/index.js";
-import type { KvView, LmdbLogStorage } from "../storage/index.js";
+import type { KvView, RangeLogStorage } from "../storage/index.js";
+import type { TestingKnobs } from "./host-types.js";
+import type { Span } from "./routing.js";
 
 export interface ReplicaLimits {
   /** Most writes (and most linearizable reads) waiting at once; past it: LIMIT_EXCEEDED. */
@@ -28,8 +30,10 @@ export const DEFAULT_RAFT_TIMING: RaftTiming = { electionTick: 10, heartbeatTick
 
 export interface ReplicaOptions {
   readonly rangeId: RangeId;
+  /** The key intervals the range owns (a snapshot's content). */
+  readonly spans: readonly Span[];
   readonly nodeId: NodeId;
-  readonly log: LmdbLogStorage;
+  readonly log: RangeLogStorage;
   readonly view: KvView;
   readonly clock: Clock;
   readonly hlc: HlcClock;
@@ -39,8 +43,8 @@ export interface ReplicaOptions {
   /** Asks the scheduler to process this replica's work soon. */
   readonly wake: () => void;
   /**
-   * Log entries kept behind the applied index when the log is truncated
-   * (single-voter ranges only, until snapshots stream to followers).
+   * Log entries kept behind the applied index (and the slowest healthy
+   * follower) when the log is truncated (default 10 000).
    */
   readonly logEntriesKeep?: number;
   /**
@@ -48,4 +52,5 @@ export interface ReplicaOptions {
    * it is the only voter of (default true); false takes a read index always.
    */
   readonly localReadsWhenAlone?: boolean;
+  readonly knobs?: TestingKnobs;
 }

@@ -7,20 +7,38 @@
  * each replica finish (resolve writes, serve reads, advance) and sends the
  * messages it returns. While a commit is in flight new proposals accumulate in
  * Raft, so the next round carries all of them: group commit grows with load.
- * Rounds start from `setImmediate`, so the proposals of one event-loop turn
- * (a pipelined burst) share a round.
+ * Rounds start from `timers.soon`, so the proposals of one event-loop turn
+ * (a pipelined burst) share a round. Messages of a round are sent only after
+ * its batch is durable (Raft's rule: persist, then send).
+ *
+ * Ticks drive every replica each `tickMs`. (Quiescence — not ticking idle
+ * ranges — belongs in `tick`: skip a replica that reports itself quiet.)
+ *
+ * A replica that learned it was removed from its range is destroyed in the
+ * next round: its span's data and its Raft state are deleted in that round's
+ * batch, and it leaves the scheduler once the batch is durable.
  *
  * A failed commit is fatal (the store's state and Raft's would diverge): the
  * scheduler stops and reports it to `onFatal`.
  */
-import { type RangeId, TesseraError } from "../lib/index.js";
-import type { LmdbStore } from "../storage/index.js";
+import {
+  type Clock,
+  type RangeId,
+  TesseraError,
+  type TimerHandle,
+  type Timers,
+} from "../lib/index.js";
+import type { Store } from "../storage/index.js";
 import type { CollectedReady, Replica } from "./replica.js";
 import type { RaftTransport } from "./transport.js";
 
 export interface SchedulerOptions {
   /** Milliseconds per Raft tick. */
   readonly tickMs: number;
+  readonly timers: Timers;
+  readonly clock: Clock;
+  /** Called after a removed replica's state was deleted. */
+  readonly onDestroyed?: (rangeId: RangeId) => void;
   readonly transport: RaftTransport;
   /** Called once with the error that stopped the scheduler. */
   readonly onFatal: (error: unknown) => void;
@@ -38,7 +56,7 @@ export interface SchedulerStats {
 
 export class StoreScheduler {
   private readonly replicas = new Map<RangeId, Replica>();
-  private timer: NodeJS.Timeout | undefined;
+  private timer: TimerHandle | undefined;
   private running: Promise<void> | undefined;
   private scheduled = false;
   private again = false;
@@ -48,12 +66,17 @@ export class StoreScheduler {
   private readies = 0;
 
   constructor(
-    private readonly store: LmdbStore,
+    private readonly store: Store,
     private readonly options: SchedulerOptions,
   ) {}
 
   add(replica: Replica): void {
     this.replicas.set(replica.rangeId, replica);
+  }
+
+  /** Drops a replica without touching its stored state (an uninitialized one). */
+  remove(rangeId: RangeId): void {
+    this.replicas.delete(rangeId);
   }
 
   replica(rangeId: RangeId): Replica | undefined {
@@ -65,7 +88,7 @@ export class StoreScheduler {
   }
 
   start(): void {
-    this.timer = setInterval(() => this.tick(), this.options.tickMs);
+    this.timer = this.options.timers.every(this.options.tickMs, () => this.tick());
     this.wake();
   }
 
@@ -78,7 +101,7 @@ export class StoreScheduler {
     }
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => {
+    this.options.timers.soon(() => {
       this.scheduled = false;
       if (!this.stopped && !this.running)
         this.running = this.loop().finally(() => (this.running = undefined));
@@ -87,19 +110,20 @@ export class StoreScheduler {
 
   /** Waits until no replica has writes pending, or `timeoutMs` passed. */
   async drain(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
+    const clock = this.options.clock;
+    const deadline = clock.monotonicMs() + timeoutMs;
+    while (clock.monotonicMs() < deadline) {
       let pending = 0;
       for (const r of this.replicas.values()) pending += r.pendingWrites;
       if (pending === 0) return;
-      await new Promise((r) => setTimeout(r, 10));
+      await new Promise<void>((r) => this.options.timers.after(10, r));
     }
   }
 
   /** Stops ticking and rounds; fails whatever still waits with SHUTTING_DOWN. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     await this.running;
     const error = new TesseraError("SHUTTING_DOWN", "the node is shutting down");
@@ -124,7 +148,7 @@ export class StoreScheduler {
       } while (!this.stopped && (this.again || this.anyWork()));
     } catch (e) {
       this.stopped = true;
-      if (this.timer) clearInterval(this.timer);
+      this.timer?.cancel();
       for (const r of this.replicas.values()) {
         r.close(new TesseraError("INTERNAL", "the store failed; this node is stopping"));
       }
@@ -133,7 +157,7 @@ export class StoreScheduler {
   }
 
   private anyWork(): boolean {
-    for (const r of this.replicas.values()) if (r.hasWork()) return true;
+    for (const r of this.replicas.values()) if (r.hasWork() || r.isRemoved) return true;
     return false;
   }
 
@@ -142,11 +166,25 @@ export class StoreScheduler {
     for (const r of this.replicas.values()) r.requestReads();
     const batch = this.store.newBatch();
     const work: [Replica, CollectedReady][] = [];
+    const destroyed: Replica[] = [];
     for (const r of this.replicas.values()) {
+      if (r.isRemoved) {
+        destroyed.push(r);
+        continue;
+      }
       const c = r.collect(batch);
       if (c) work.push([r, c]);
     }
-    if (work.length === 0) return;
+    for (const r of destroyed) {
+      r.close(new TesseraError("NOT_LEADER", `range ${r.rangeId} was removed from this node`));
+      this.replicas.delete(r.rangeId);
+      const log = this.store.logStorage(r.rangeId);
+      batch.destroyRange(log, r.spans, () => {
+        this.store.forgetRange(r.rangeId);
+        this.options.onDestroyed?.(r.rangeId);
+      });
+    }
+    if (work.length === 0 && destroyed.length === 0) return;
     if (!batch.isEmpty) {
       await this.store.commit(batch);
       this.batches++;

@@ -70,7 +70,7 @@ function tempDir(): string {
   return d;
 }
 
-describe("StoreHost (one node, range 1)", () => {
+describe("StoreHost (one node)", () => {
   it("elects itself, applies a write and serves it at every read level", async () => {
     const n = await open(tempDir());
     const res = await n.host.service.write(set("k", "v"));
@@ -131,7 +131,8 @@ describe("StoreHost (one node, range 1)", () => {
     const dir = tempDir();
     const n = await open(dir, LIMITS, true, 5);
     for (let i = 0; i < 40; i++) await n.host.service.write(set(`k${i}`, `v${i}`));
-    const log = n.store.logStorage(rangeId(1));
+    // Keyspace 0 belongs to range 2, the user range.
+    const log = n.store.logStorage(rangeId(2));
     assert.ok(log.firstIndex() > 20, `first index ${log.firstIndex()}`);
     await close(n);
     const m = await open(dir, LIMITS, true, 5);

@@ -1,12 +1,18 @@
 /**
  * How a store's replicas reach the replicas of the same range on other nodes.
  * A Raft message is addressed to (node, range): the transport carries it to
- * that node's store, which hands it to its replica of the range. The bus
- * implementation lives in the transport layer; a node alone in its cluster
- * uses `LoneNodeTransport`, which has nowhere to send and says so loudly.
+ * that node's store, which hands it to its replica of the range.
+ *
+ * `BusRaftTransport` sends over the bus (transport/types.ts): a Ready's
+ * messages are grouped by destination, one `sendRaft` per node. MsgSnap is
+ * not sent as a message: a range's snapshot data is streamed separately
+ * (snapshot-sender.ts), so it goes to `onSnapshot`. A node alone in its
+ * cluster uses `LoneNodeTransport`, which has nowhere to send and says so
+ * loudly.
  */
-import { assert, type RangeId } from "../lib/index.js";
-import type { Message } from "../raft/index.js";
+import { assert, type NodeId, type RangeId } from "../lib/index.js";
+import type { Message, MsgSnap } from "../raft/index.js";
+import type { Bus } from "../transport/index.js";
 
 export interface RaftTransport {
   /** Sends `messages` of range `rangeId`; each names its destination node in `to`. */
@@ -20,5 +26,30 @@ export class LoneNodeTransport implements RaftTransport {
       messages.length === 0,
       `range ${rangeId}: a lone node has no one to send ${messages[0]?.type} to (node ${messages[0]?.to})`,
     );
+  }
+}
+
+export class BusRaftTransport implements RaftTransport {
+  constructor(
+    private readonly bus: Bus,
+    private readonly onSnapshot: (rangeId: RangeId, m: MsgSnap) => void,
+  ) {}
+
+  send(rangeId: RangeId, messages: readonly Message[]): void {
+    if (messages.length === 0) return;
+    const byNode = new Map<NodeId, Message[]>();
+    for (const m of messages) {
+      if (m.type === "MsgSnap") {
+        this.onSnapshot(rangeId, m);
+        continue;
+      }
+      let list = byNode.get(m.to);
+      if (!list) {
+        list = [];
+        byNode.set(m.to, list);
+      }
+      list.push(m);
+    }
+    for (const [to, list] of byNode) this.bus.sendRaft(to, rangeId, list);
   }
 }

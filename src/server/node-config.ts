@@ -40,4 +40,8 @@ export interface NodeConfig {
   readonly requirePass?: string;
   readonly logLevel: LogLevel;
   readonly limits: NodeLimits;
+  /** Replicas each range should have (default 3). */
+  readonly replicationFactor: number;
+  /** Accept DEBUG FAULT (bus delay/drop/partition); for tests and drills only. */
+  readonly faultInjection: boolean;
 }

@@ -29,6 +29,8 @@ function config(overrides: Partial<NodeConfig> = {}): NodeConfig {
     locality: {},
     logLevel: "silent",
     limits: DEFAULT_NODE_LIMITS,
+    replicationFactor: 3,
+    faultInjection: false,
     ...overrides,
   };
 }

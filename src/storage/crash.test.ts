@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { nodeId, rangeId } from "../lib/index.js";
-import { LmdbStore } from "./lmdb-store.js";
+import { Store as LmdbStore } from "./store.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tessera-store-crash-"));
 after(() => rmSync(dir, { recursive: true, force: true }));

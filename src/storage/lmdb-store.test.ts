@@ -7,7 +7,7 @@ import { after, describe, it } from "node:test";
 import { open } from "lmdb";
 import { isTesseraError, logIndex, nodeId, rangeId, term } from "../lib/index.js";
 import type { ConfState, Entry } from "../raft/types.js";
-import { LmdbStore } from "./lmdb-store.js";
+import { Store as LmdbStore } from "./store.js";
 import { IDENTITY_KEY } from "./store-identity.js";
 
 const dirs: string[] = [];

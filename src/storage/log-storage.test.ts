@@ -6,7 +6,7 @@ import { after, describe, it } from "node:test";
 import { logIndex, nodeId, rangeId, term } from "../lib/index.js";
 import { isLogStorageError } from "../raft/index.js";
 import type { ConfState, Entry } from "../raft/types.js";
-import { LmdbStore } from "./lmdb-store.js";
+import { Store as LmdbStore } from "./store.js";
 
 const dirs: string[] = [];
 after(() => {
@@ -47,7 +47,7 @@ async function append(store: LmdbStore, entries: Entry[]): Promise<void> {
   await store.commit(batch);
 }
 
-describe("LmdbLogStorage", () => {
+describe("RangeLogStorage", () => {
   it("reads entries across the LMDB part and the in-memory tail", async () => {
     const { store } = await openStore(3);
     const log = store.logStorage(rangeId(1));
@@ -128,7 +128,9 @@ describe("LmdbLogStorage", () => {
       () => log.term(logIndex(1)),
       (e) => isLogStorageError(e, "COMPACTED"),
     );
-    assert.equal(log.snapshot().metadata.index, 2);
+    // A snapshot describes the applied state, not the truncation point.
+    assert.equal(log.snapshot().metadata.index, 4);
+    assert.equal(log.snapshot().metadata.term, 4);
     await store.close();
     const { store: again } = await openStore(10, dir);
     const log2 = again.logStorage(rangeId(1));

@@ -1,11 +1,11 @@
 /**
- * `LmdbLogStorage`: Raft's read-only `LogStorage` for one range, over the
+ * `RangeLogStorage`: Raft's read-only `LogStorage` for one range, over the
  * store's `raft-log`, `raft-hard`, `raft-trunc` and `applied` sub-databases.
  *
- * The hot path never reads LMDB: the hard state, truncated state, applied
+ * The hot path never reads the engine: the hard state, truncated state, applied
  * state and last index live in memory, and so does the tail of the log (the
  * newest `tailEntriesMax` entries), which is what a leader sends to followers
- * and what apply reads. Older entries are read from LMDB on demand.
+ * and what apply reads. Older entries are read from the engine on demand.
  *
  * The in-memory state changes only when a StoreBatch that carries this range's
  * writes has committed (see `StoreBatch`), so Raft never sees through this
@@ -18,7 +18,7 @@
 import { assert, type LogIndex, logIndex, type RangeId, type Term } from "../lib/index.js";
 import { type InitialState, type LogStorage, LogStorageError } from "../raft/index.js";
 import type { ConfState, Entry, HardState, Snapshot } from "../raft/types.js";
-import type { BinaryDb } from "./lmdb-kv.js";
+import type { EngineDb } from "./engine.js";
 import {
   type AppliedState,
   decodeEntry,
@@ -37,7 +37,7 @@ export interface LogStorageState {
   readonly lastIndex: LogIndex;
 }
 
-export class LmdbLogStorage implements LogStorage {
+export class RangeLogStorage implements LogStorage {
   private hard: HardState;
   private trunc: TruncatedState;
   private appliedState: AppliedState;
@@ -47,7 +47,7 @@ export class LmdbLogStorage implements LogStorage {
 
   constructor(
     readonly rangeId: RangeId,
-    private readonly logDb: BinaryDb,
+    private readonly logDb: EngineDb,
     state: LogStorageState,
     private readonly tailEntriesMax: number,
   ) {
@@ -85,9 +85,9 @@ export class LmdbLogStorage implements LogStorage {
     let next = lo;
     if (next < tailFirst) {
       const end = Math.min(hi, tailFirst);
-      for (const { key, value } of this.logDb.getRange({
-        start: Buffer.from(logKey(this.rangeId, next)),
-        end: Buffer.from(logKey(this.rangeId, end)),
+      for (const { key, value } of this.logDb.range({
+        start: logKey(this.rangeId, next),
+        end: logKey(this.rangeId, end),
       })) {
         const index = logKeyIndex(key);
         assert(index === next, `range ${this.rangeId}: log hole at ${next}`);
@@ -108,7 +108,7 @@ export class LmdbLogStorage implements LogStorage {
     if (i > this.last) throw new LogStorageError("UNAVAILABLE");
     const tailFirst = this.tailFirst();
     if (i >= tailFirst) return this.tail[i - tailFirst]!.term;
-    const bytes = this.logDb.get(Buffer.from(logKey(this.rangeId, i)));
+    const bytes = this.logDb.get(logKey(this.rangeId, i));
     assert(bytes !== undefined, `range ${this.rangeId}: log entry ${i} is missing`);
     return decodeEntry(i, bytes).term;
   }
@@ -122,15 +122,17 @@ export class LmdbLogStorage implements LogStorage {
   }
 
   /**
-   * The state at the truncation point. The data of a range's snapshot is
-   * streamed separately from its key span (DESIGN.md §5), so it is empty here.
+   * The applied state: what a snapshot sent now would hold. The data of a
+   * range's snapshot is streamed separately from its key span (DESIGN.md §5,
+   * range/snapshot-*.ts), read at send time together with the then-durable
+   * applied state, so it is empty here.
    */
   snapshot(): Snapshot {
     return {
       data: new Uint8Array(),
       metadata: {
-        index: this.trunc.index,
-        term: this.trunc.term,
+        index: this.appliedState.index,
+        term: this.appliedState.term,
         confState: this.appliedState.confState,
       },
     };
@@ -190,6 +192,15 @@ export class LmdbLogStorage implements LogStorage {
     this.trunc = ts;
     const drop = ts.index + 1 - this.tailFirst();
     if (drop > 0) this.tail.splice(0, drop);
+  }
+
+  /** A snapshot was installed: the log restarts empty after its index. */
+  committedSnapshot(as: AppliedState): void {
+    this.appliedState = as;
+    this.trunc = { index: as.index, term: as.term };
+    this.last = as.index;
+    this.tail = [];
+    if (this.hard.commit < as.index) this.hard = { ...this.hard, commit: as.index };
   }
 
   /** The first index held in memory (lastIndex + 1 when the tail is empty). */

@@ -10,6 +10,10 @@
  * - Hard state is `term | vote | commit` (3 × u64 BE); truncated state is
  *   `index | term`; applied state is `index | term | confState (JSON)`.
  *
+ * Every value (entry, hard, truncated and applied state) ends with a CRC-32C
+ * (u32 BE) of the bytes before it, checked on every read: a torn or corrupted
+ * record is CORRUPTION, never misread.
+ *
  * Integers are JavaScript safe integers, written as two big-endian u32 halves.
  * Decoding checks lengths and tags and reports bad bytes as CORRUPTION.
  */
@@ -23,6 +27,7 @@ import {
   term,
 } from "../lib/index.js";
 import type { ConfState, Entry, EntryType, HardState } from "../raft/types.js";
+import { crc32c } from "./crc32c.js";
 
 const U64 = 8;
 
@@ -43,6 +48,24 @@ function viewOf(bytes: Uint8Array): DataView {
 
 function corrupt(what: string): never {
   throw new TesseraError("CORRUPTION", `stored raft state is corrupt: ${what}`);
+}
+
+const CRC_BYTES = 4;
+
+/** `body` followed by its CRC-32C. */
+function sealed(body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(body.byteLength + CRC_BYTES);
+  out.set(body);
+  viewOf(out).setUint32(body.byteLength, crc32c(body));
+  return out;
+}
+
+/** The body of a sealed value, after checking its CRC-32C. */
+function unsealed(bytes: Uint8Array, what: string): Uint8Array {
+  if (bytes.byteLength < CRC_BYTES) corrupt(`${what} too short`);
+  const body = bytes.subarray(0, bytes.byteLength - CRC_BYTES);
+  if (viewOf(bytes).getUint32(body.byteLength) !== crc32c(body)) corrupt(`${what} checksum`);
+  return body;
 }
 
 export function logKey(range: RangeId | number, index: LogIndex | number): Uint8Array {
@@ -78,10 +101,11 @@ export function encodeEntry(e: Entry): Uint8Array {
   out[0] = ENTRY_TYPES.indexOf(e.type);
   putU64(view, 1, e.term);
   out.set(e.data, 1 + U64);
-  return out;
+  return sealed(out);
 }
 
-export function decodeEntry(index: LogIndex, bytes: Uint8Array): Entry {
+export function decodeEntry(index: LogIndex, stored: Uint8Array): Entry {
+  const bytes = unsealed(stored, `entry ${index}`);
   if (bytes.byteLength < 1 + U64) corrupt("entry too short");
   const type = ENTRY_TYPES[bytes[0]!];
   if (type === undefined) corrupt(`entry type ${bytes[0]}`);
@@ -96,10 +120,11 @@ export function encodeHardState(hs: HardState): Uint8Array {
   putU64(view, 0, hs.term);
   putU64(view, U64, hs.vote);
   putU64(view, 2 * U64, hs.commit);
-  return out;
+  return sealed(out);
 }
 
-export function decodeHardState(bytes: Uint8Array): HardState {
+export function decodeHardState(stored: Uint8Array): HardState {
+  const bytes = unsealed(stored, "hard state");
   if (bytes.byteLength !== 3 * U64) corrupt("hard state length");
   const view = viewOf(bytes);
   return {
@@ -120,10 +145,11 @@ export function encodeTruncatedState(ts: TruncatedState): Uint8Array {
   const view = viewOf(out);
   putU64(view, 0, ts.index);
   putU64(view, U64, ts.term);
-  return out;
+  return sealed(out);
 }
 
-export function decodeTruncatedState(bytes: Uint8Array): TruncatedState {
+export function decodeTruncatedState(stored: Uint8Array): TruncatedState {
+  const bytes = unsealed(stored, "truncated state");
   if (bytes.byteLength !== 2 * U64) corrupt("truncated state length");
   const view = viewOf(bytes);
   return { index: logIndex(getU64(view, 0)), term: term(getU64(view, U64)) };
@@ -144,10 +170,11 @@ export function encodeAppliedState(as: AppliedState): Uint8Array {
   putU64(view, 0, as.index);
   putU64(view, U64, as.term);
   out.set(conf, 2 * U64);
-  return out;
+  return sealed(out);
 }
 
-export function decodeAppliedState(bytes: Uint8Array): AppliedState {
+export function decodeAppliedState(stored: Uint8Array): AppliedState {
+  const bytes = unsealed(stored, "applied state");
   if (bytes.byteLength < 2 * U64) corrupt("applied state too short");
   const view = viewOf(bytes);
   let confState: ConfState;

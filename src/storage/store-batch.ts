@@ -1,22 +1,23 @@
 /**
- * `StoreBatch`: the work of many ranges gathered into ONE LMDB write
+ * `StoreBatch`: the work of many ranges gathered into ONE engine write
  * transaction, committed with one fsync (group commit, DESIGN.md §5).
  *
  * A scheduler drains the Ready of every range with work into a batch: for
- * each range the entries to append, the new hard state, the committed entries
- * to apply (a closure run inside the transaction with a `KvWriter`, returning
- * the new applied state, which is written in the same transaction as the data
- * it covers) and log truncation. `LmdbStore.commit(batch)` runs it.
+ * each range a snapshot to install, the entries to append, the new hard
+ * state, the committed entries to apply (a closure run inside the transaction
+ * with a `KvWriter`, returning the new applied state, which is written in the
+ * same transaction as the data it covers), log truncation, or the
+ * destruction of a removed replica. `Store.commit(batch)` runs it.
  *
  * Invariants: each range appears at most once per kind of work in a batch;
- * nothing of a batch is visible through `LmdbLogStorage` until the whole
+ * nothing of a batch is visible through `RangeLogStorage` until the whole
  * transaction is durable (the `after` hooks run only then); if any part of a
  * batch throws, none of it is written.
  */
 import { assert, type LogIndex, type RangeId } from "../lib/index.js";
-import type { Entry, HardState } from "../raft/types.js";
-import type { LmdbKvWriter } from "./lmdb-kv.js";
-import type { LmdbLogStorage } from "./log-storage.js";
+import type { Entry, HardState, SnapshotMetadata } from "../raft/types.js";
+import { deleteSpan, type EngineKvWriter } from "./engine-kv.js";
+import type { RangeLogStorage } from "./log-storage.js";
 import {
   type AppliedState,
   encodeAppliedState,
@@ -32,7 +33,7 @@ import type { KvWriter } from "./types.js";
 /** What a batch's operations write through, inside the transaction. */
 export interface BatchTxn {
   readonly dbs: StoreDbs;
-  readonly writer: LmdbKvWriter;
+  readonly writer: EngineKvWriter;
 }
 
 type Op = (txn: BatchTxn) => void;
@@ -44,9 +45,11 @@ export class StoreBatch {
   private entriesCount = 0;
 
   private bytes = 0;
+  /** Ranges installing a snapshot in this batch: their log restarts after its index. */
+  private readonly snapshotAt = new Map<RangeId, LogIndex>();
 
   /** Appends `entries` (contiguous) to the range's log, replacing any conflicting suffix. */
-  append(log: LmdbLogStorage, entries: readonly Entry[]): void {
+  append(log: RangeLogStorage, entries: readonly Entry[]): void {
     if (entries.length === 0) return;
     this.once(log.rangeId, "append");
     const first = entries[0]!.index;
@@ -55,11 +58,12 @@ export class StoreBatch {
       last - first + 1 === entries.length,
       `range ${log.rangeId}: appended entries are not contiguous`,
     );
+    const snap = this.snapshotAt.get(log.rangeId);
     assert(
-      first > log.truncated().index,
+      first > (snap ?? log.truncated().index),
       `range ${log.rangeId}: append at ${first} below the truncation point`,
     );
-    const oldLast = log.lastIndex();
+    const oldLast = snap ?? log.lastIndex();
     assert(
       first <= oldLast + 1,
       `range ${log.rangeId}: append at ${first} leaves a hole after ${oldLast}`,
@@ -68,36 +72,38 @@ export class StoreBatch {
     for (const bytes of encoded) this.bytes += bytes.byteLength;
     this.entriesCount += entries.length;
     this.ops.push(({ dbs }) => {
-      for (let i = last + 1; i <= oldLast; i++)
-        dbs.log.removeSync(Buffer.from(logKey(log.rangeId, i)));
+      for (let i = last + 1; i <= oldLast; i++) dbs.log.remove(logKey(log.rangeId, i));
       for (let i = 0; i < entries.length; i++) {
-        dbs.log.putSync(Buffer.from(logKey(log.rangeId, first + i)), Buffer.from(encoded[i]!));
+        dbs.log.put(logKey(log.rangeId, first + i), encoded[i]!);
       }
     });
     this.afterCommit.push(() => log.committedAppend(entries));
   }
 
-  setHardState(log: LmdbLogStorage, hs: HardState): void {
+  setHardState(log: RangeLogStorage, hs: HardState): void {
     this.once(log.rangeId, "hard");
     const bytes = encodeHardState(hs);
-    this.ops.push(({ dbs }) =>
-      dbs.hardState.putSync(Buffer.from(rangeKey(log.rangeId)), Buffer.from(bytes)),
-    );
+    this.ops.push(({ dbs }) => dbs.hardState.put(rangeKey(log.rangeId), bytes));
     this.afterCommit.push(() => log.committedHardState(hs));
   }
 
   /**
    * Applies committed entries: `run` is called inside the transaction with a
    * writer over user data and returns the applied state it reached, which is
-   * recorded in the same transaction.
+   * recorded in the same transaction — unless `persistApplied` is false (a
+   * test-only knob that breaks exactly-once apply on purpose).
    */
-  apply(log: LmdbLogStorage, run: (writer: KvWriter) => AppliedState): void {
+  apply(
+    log: RangeLogStorage,
+    run: (writer: KvWriter) => AppliedState,
+    persistApplied = true,
+  ): void {
     this.once(log.rangeId, "apply");
     let reached: AppliedState | undefined;
     this.ops.push(({ dbs, writer }) => {
       const as = run(writer);
       assert(as.index >= log.applied().index, `range ${log.rangeId}: applied index went back`);
-      dbs.applied.putSync(Buffer.from(rangeKey(log.rangeId)), Buffer.from(encodeAppliedState(as)));
+      if (persistApplied) dbs.applied.put(rangeKey(log.rangeId), encodeAppliedState(as));
       reached = as;
     });
     this.afterCommit.push(() => {
@@ -107,20 +113,61 @@ export class StoreBatch {
   }
 
   /** Removes log entries up to and including `index` (already applied). */
-  truncate(log: LmdbLogStorage, index: LogIndex): void {
+  truncate(log: RangeLogStorage, index: LogIndex): void {
     this.once(log.rangeId, "truncate");
     const from = log.truncated().index + 1;
     if (index < from) return;
     assert(index <= log.applied().index, `range ${log.rangeId}: truncating unapplied entries`);
     const ts = { index, term: log.term(index) };
     this.ops.push(({ dbs }) => {
-      for (let i = from; i <= index; i++) dbs.log.removeSync(Buffer.from(logKey(log.rangeId, i)));
-      dbs.truncated.putSync(
-        Buffer.from(rangeKey(log.rangeId)),
-        Buffer.from(encodeTruncatedState(ts)),
-      );
+      for (let i = from; i <= index; i++) dbs.log.remove(logKey(log.rangeId, i));
+      dbs.truncated.put(rangeKey(log.rangeId), encodeTruncatedState(ts));
     });
     this.afterCommit.push(() => log.committedTruncation(ts));
+  }
+
+  /**
+   * Installs a snapshot: deletes the range's span and its whole log, writes
+   * the snapshot's data, and sets applied and truncated state to its index.
+   * Must come before any append of the same range in the batch.
+   */
+  installSnapshot(
+    log: RangeLogStorage,
+    meta: SnapshotMetadata,
+    spans: readonly { start: Uint8Array; end: Uint8Array }[],
+    data: readonly { key: Uint8Array; value: Uint8Array }[],
+  ): void {
+    this.once(log.rangeId, "snapshot");
+    assert(!this.seen.has(`${log.rangeId}:append`), "snapshot staged after an append");
+    this.snapshotAt.set(log.rangeId, meta.index);
+    const applied: AppliedState = { index: meta.index, term: meta.term, confState: meta.confState };
+    const ts = { index: meta.index, term: meta.term };
+    this.ops.push(({ dbs }) => {
+      for (const s of spans) deleteSpan(dbs.data, s.start, s.end);
+      deleteSpan(dbs.log, logKey(log.rangeId, 0), logKey(log.rangeId + 1, 0));
+      for (const e of data) dbs.data.put(e.key, e.value);
+      dbs.applied.put(rangeKey(log.rangeId), encodeAppliedState(applied));
+      dbs.truncated.put(rangeKey(log.rangeId), encodeTruncatedState(ts));
+    });
+    this.afterCommit.push(() => log.committedSnapshot(applied));
+  }
+
+  /** Deletes everything of a removed replica: its span's data and all its Raft state. */
+  destroyRange(
+    log: RangeLogStorage,
+    spans: readonly { start: Uint8Array; end: Uint8Array }[],
+    after?: () => void,
+  ): void {
+    this.once(log.rangeId, "destroy");
+    this.ops.push(({ dbs }) => {
+      for (const s of spans) deleteSpan(dbs.data, s.start, s.end);
+      deleteSpan(dbs.log, logKey(log.rangeId, 0), logKey(log.rangeId + 1, 0));
+      const key = rangeKey(log.rangeId);
+      dbs.applied.remove(key);
+      dbs.truncated.remove(key);
+      dbs.hardState.remove(key);
+    });
+    if (after) this.afterCommit.push(after);
   }
 
   /** Runs an arbitrary write inside the transaction (bootstrap, metadata). */

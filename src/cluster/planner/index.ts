@@ -4,6 +4,17 @@
  * clocks, no timers, no async (the architecture test checks this folder).
  */
 export { classifyLiveness, type LivenessBounds } from "./liveness.js";
-export { planDecommission, planRemoval, quorumRefusal, type RemovalInput, type RemovalPlan } from "./removal.js";
-export { pickTarget, planReplication, type ReplicationInput, replicaCounts } from "./replication.js";
+export {
+  planDecommission,
+  planRemoval,
+  quorumRefusal,
+  type RemovalInput,
+  type RemovalPlan,
+} from "./removal.js";
+export {
+  pickTarget,
+  planReplication,
+  type ReplicationInput,
+  replicaCounts,
+} from "./replication.js";
 export type { Liveness, NodeView, RangeChange, RangeView, ReplicaChange } from "./types.js";

@@ -9,7 +9,9 @@
  * plans again.
  *
  * A node that joins a cluster whose ranges are full stays a spare; moving
- * replicas onto it is rebalancing, a later planner's job.
+ * replicas onto it is rebalancing, a later planner's job. So is replacing
+ * the replicas of a dead node: the liveness judgement is already in the
+ * input (`NodeView.liveness`), a replacement planner only has to use it.
  */
 import type { NodeId } from "../../lib/index.js";
 import { formatLocality } from "../node-record.js";
@@ -66,7 +68,9 @@ export function pickTarget(
   load: ReadonlyMap<NodeId, number>,
 ): NodeId | undefined {
   const localities = new Set(
-    members.map((id) => byId.get(id)).flatMap((n) => (n ? [formatLocality(n.record.locality)] : [])),
+    members
+      .map((id) => byId.get(id))
+      .flatMap((n) => (n ? [formatLocality(n.record.locality)] : [])),
   );
   const candidates = nodes.filter(
     (n) => n.record.state === "active" && n.liveness === "live" && !members.includes(n.record.id),

@@ -13,6 +13,7 @@
  *   WAIT); it runs after everything before it and before everything after it.
  */
 import type { KvService, ReadConsistency } from "../../range/types.js";
+import type { RespClusterAdmin } from "./options.js";
 import type { Reply } from "./reply.js";
 
 export type CommandKind = "read" | "write" | "local";
@@ -94,6 +95,8 @@ export interface ServerView {
   readonly host: string;
   readonly port: number;
   readonly defaultConsistency: ReadConsistency;
+  /** The cluster operations, on a clustered node. */
+  readonly admin: RespClusterAdmin | undefined;
   nowMs(): number;
   monotonicMs(): number;
   /** The live password (CONFIG SET requirepass changes it); "" = none. */

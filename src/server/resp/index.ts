@@ -3,6 +3,7 @@
  * through this file: `RespServer` (listen, serve, stop) and its option types.
  */
 export type {
+  RespClusterAdmin,
   RespConfigStore,
   RespLimits,
   RespLogger,

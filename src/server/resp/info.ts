@@ -148,17 +148,30 @@ function statsSection(s: ServerView): Section {
 function replicationSection(s: ServerView): Section {
   const st = s.service.status();
   const others = st.replicas.filter((r) => r.nodeId !== st.nodeId);
-  const lines: [string, string | number][] = [
-    ["role", "master"],
-    ["connected_slaves", others.length],
-  ];
-  others.forEach((r, i) => {
-    const [ip, port] = r.address.split(":");
-    lines.push([
-      `slave${i}`,
-      `ip=${ip},port=${port ?? 0},state=${r.state},offset=${r.matchIndex},lag=0`,
-    ]);
-  });
+  const leading = st.role === "leader";
+  const lines: [string, string | number][] = [["role", leading ? "master" : "slave"]];
+  if (!leading) {
+    const [host, port] = splitAddress(s.admin?.respAddressOf(st.leaderId) ?? "");
+    lines.push(
+      ["master_host", host],
+      ["master_port", port],
+      ["master_link_status", st.leaderId !== 0 ? "up" : "down"],
+      ["slave_repl_offset", st.appliedIndex],
+      ["slave_read_only", 1],
+    );
+  }
+  lines.push(["connected_slaves", leading ? others.length : 0]);
+  if (leading) {
+    others.forEach((r, i) => {
+      const [ip, port] = splitAddress(s.admin?.respAddressOf(r.nodeId) ?? r.address);
+      const lag = Math.max(0, st.commitIndex - r.matchIndex);
+      const state = r.state === "replicate" || r.state === "online" ? "online" : r.state;
+      lines.push([
+        `slave${i}`,
+        `ip=${ip},port=${port},state=${state},offset=${r.matchIndex},lag=${lag}`,
+      ]);
+    });
+  }
   lines.push(
     ["master_failover_state", "no-failover"],
     ["master_repl_offset", st.appliedIndex],
@@ -169,6 +182,13 @@ function replicationSection(s: ServerView): Section {
     ["tessera_applied_index", st.appliedIndex],
   );
   return lines;
+}
+
+/** host:port → [host, port]; a missing address is ["", 0]. */
+function splitAddress(address: string): [string, number] {
+  const at = address.lastIndexOf(":");
+  if (at < 0) return [address, 0];
+  return [address.slice(0, at), Number(address.slice(at + 1)) || 0];
 }
 
 function cpuSection(): Section {
@@ -207,7 +227,7 @@ function section(name: string, s: ServerView): Section | undefined {
     case "errorstats":
       return [];
     case "cluster":
-      return [["cluster_enabled", 0]];
+      return [["cluster_enabled", 0], ...(s.admin?.infoCluster() ?? [])];
     case "keyspace":
       return keyspaceSection(s);
     default:

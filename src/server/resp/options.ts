@@ -103,6 +103,28 @@ export interface RespServerOptions {
   readonly clock?: Clock;
   /** TCP port of the node's HTTP API and bus, shown by INFO when known. */
   readonly httpPort?: number;
+  /** The cluster operations of a clustered node (TESSERA NODE/STATUS, DEBUG FAULT, INFO cluster). */
+  readonly admin?: RespClusterAdmin;
+}
+
+/**
+ * What the RESP server asks of the cluster layer; plain data in and out, so
+ * reply formats stay here. Absent on a node without a cluster (tests).
+ */
+export interface RespClusterAdmin {
+  /** One entry per node: ordered [field, value] pairs. */
+  nodeList(): Promise<readonly (readonly (readonly [string, string])[])[]>;
+  /** Resolves with a one-line summary; rejects with a TesseraError when refused. */
+  removeNode(id: number): Promise<string>;
+  decommissionNode(id: number): Promise<string>;
+  /** The cluster status as JSON (machine-readable, for `tessera status`). */
+  statusJson(): Promise<string>;
+  /** DEBUG FAULT <args…>: a one-line result; throws a TesseraError when refused. */
+  fault(args: readonly string[]): string;
+  /** The RESP address (host:port) of a node, for INFO replication. */
+  respAddressOf(nodeId: number): string | undefined;
+  /** Fields of INFO's cluster section. */
+  infoCluster(): readonly (readonly [string, string | number])[];
 }
 
 /** What `RespServer.stats()` reports, for INFO, metrics and tests. */

@@ -28,6 +28,7 @@ import { Connection, type ConnectionHost } from "./connection.js";
 import { prepareRequest } from "./dispatch.js";
 import {
   checkRespLimits,
+  type RespClusterAdmin,
   type RespLimits,
   type RespServerOptions,
   type RespServerStats,
@@ -78,6 +79,7 @@ export class RespServer implements ServerView, ConnectionHost {
   readonly databases: number;
   readonly host: string;
   readonly defaultConsistency: ReadConsistency;
+  readonly admin: RespClusterAdmin | undefined;
   startedAtMs: number;
   private boundPort = 0;
   private readonly clock: Clock;
@@ -105,6 +107,7 @@ export class RespServer implements ServerView, ConnectionHost {
     this.databases = options.databases ?? DEFAULT_DATABASES;
     this.host = options.host;
     this.defaultConsistency = options.defaultConsistency ?? "strong";
+    this.admin = options.admin;
     this.clock = options.clock ?? SYSTEM_CLOCK;
     this.startedAtMs = this.clock.nowMs();
     this.live = {

@@ -4,6 +4,7 @@
  */
 import type { Handler } from "../command-spec.js";
 import { CLIENT_HANDLERS } from "./client.js";
+import { CLUSTER_HANDLERS } from "./cluster.js";
 import { COMMAND_HANDLERS } from "./command.js";
 import { CONNECTION_HANDLERS } from "./connection.js";
 import { KEY_HANDLERS } from "./keys.js";
@@ -18,5 +19,6 @@ export const HANDLERS: ReadonlyMap<string, Handler> = new Map(
     ...CLIENT_HANDLERS,
     ...SERVER_HANDLERS,
     ...COMMAND_HANDLERS,
+    ...CLUSTER_HANDLERS,
   }),
 );

@@ -1,7 +1,8 @@
 /**
  * Server commands (Redis server.c, config.c, replication.c, debug.c): INFO TIME
  * CONFIG GET/SET/RESETSTAT/HELP WAIT LASTSAVE DEBUG. DEBUG offers only what is
- * harmless on a production node (SLEEP, JMAP, PROTOCOL, LOG, HELP).
+ * harmless on a production node (SLEEP, JMAP, PROTOCOL, LOG, HELP), plus
+ * FAULT, which the bus refuses unless the node runs with fault injection on.
  */
 import { intArg, invalidArg, optionArg, textArg } from "../args.js";
 import type { Handler } from "../command-spec.js";
@@ -128,6 +129,8 @@ const DEBUG_HELP = [
   "    integer, double, null, array, set, map, verbatim, true, false.",
   "SLEEP <seconds>",
   "    Delay this connection's next reply by <seconds>. Decimals allowed.",
+  "FAULT DELAY <ms> [node ...] | DROP <percent> [node ...] | PARTITION <node> ... | HEAL | STATUS",
+  "    Inject bus faults (only with --enable-fault-injection).",
   "HELP",
   "    Prints this help.",
 ];
@@ -183,6 +186,11 @@ const debug: Handler = async (ctx) => {
     const ms = Number.isFinite(sec) ? Math.max(0, Math.min(sec, DEBUG_SLEEP_SEC_MAX)) * 1000 : 0;
     if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
     return R_OK;
+  }
+  if (sub === "FAULT" && args.length >= 3) {
+    const admin = ctx.server.admin;
+    if (admin === undefined) throw invalidArg("DEBUG FAULT needs a clustered node");
+    return simple(admin.fault(args.slice(2).map((a) => textArg(a))));
   }
   throw unknown();
 };

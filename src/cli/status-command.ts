@@ -1,0 +1,148 @@
+/**
+ * `tessera status` and `tessera node list|remove|decommission`: the
+ * operator's view of a cluster over the Redis protocol (TESSERA STATUS and
+ * TESSERA NODE, answered by any node). Status prints the nodes (id, address,
+ * locality, liveness, state), each range's leader, voters and replication lag
+ * (the leader's commit index minus each follower's match index), and the
+ * asked node's role and keyspaces.
+ */
+import type { Target } from "./admin-args.js";
+import { type RespValue, replyText, respCall } from "./resp-call.js";
+
+export class CommandFailure extends Error {
+  override readonly name = "CommandFailure";
+}
+
+interface StatusNode {
+  id: number;
+  address: string;
+  respAddress: string;
+  locality: Record<string, string>;
+  state: string;
+  liveness: string;
+}
+
+interface StatusRange {
+  rangeId: number;
+  leaderId: number;
+  voters: number[];
+  learners: number[];
+  commitIndex: number;
+  replicas: { nodeId: number; matchIndex: number; lag: number }[];
+}
+
+interface Status {
+  clusterId: string;
+  metaLeader: number;
+  nodes: StatusNode[];
+  ranges: StatusRange[];
+}
+
+async function call(target: Target, commands: string[][]): Promise<RespValue[]> {
+  const all = target.password !== undefined ? [["AUTH", target.password], ...commands] : commands;
+  let replies: RespValue[];
+  try {
+    replies = await respCall(target.host, target.port, all);
+  } catch (e) {
+    throw new CommandFailure(`cannot reach ${target.host}:${target.port}: ${(e as Error).message}`);
+  }
+  const error = replies.find((r) => r.t === "error");
+  if (error?.t === "error")
+    throw new CommandFailure(`${target.host}:${target.port} answered: ${error.v}`);
+  return replies.slice(target.password !== undefined ? 1 : 0);
+}
+
+function table(rows: readonly (readonly string[])[]): string[] {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => `  ${r.map((cell, c) => cell.padEnd(widths[c]!)).join("  ")}`.trimEnd());
+}
+
+function nodeRows(status: Status): string[] {
+  const rows = [["id", "address", "resp", "locality", "liveness", "state"]];
+  for (const n of status.nodes) {
+    const locality =
+      Object.entries(n.locality)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(",") || "-";
+    rows.push([
+      String(n.id),
+      n.address,
+      n.respAddress,
+      locality,
+      n.state === "removed" ? "-" : n.liveness,
+      n.state,
+    ]);
+  }
+  return table(rows);
+}
+
+function rangeRows(status: Status): string[] {
+  const rows = [["range", "leader", "voters", "learners", "commit", "lag"]];
+  for (const r of status.ranges) {
+    const lag = r.replicas.map((p) => `n${p.nodeId}:${p.lag}`).join(" ") || "-";
+    rows.push([
+      String(r.rangeId),
+      r.leaderId === 0 ? "none" : String(r.leaderId),
+      [...r.voters].sort((a, b) => a - b).join(",") || "-",
+      [...r.learners].sort((a, b) => a - b).join(",") || "-",
+      String(r.commitIndex),
+      lag,
+    ]);
+  }
+  return table(rows);
+}
+
+async function fetchStatus(target: Target): Promise<Status> {
+  const [reply] = await call(target, [["TESSERA", "STATUS"]]);
+  return JSON.parse(replyText(reply!) ?? "{}") as Status;
+}
+
+export async function statusCommand(target: Target): Promise<string> {
+  const [server, replication, keyspace] = (
+    await call(target, [
+      ["INFO", "server"],
+      ["INFO", "replication"],
+      ["INFO", "keyspace"],
+    ])
+  ).map((r) => replyText(r) ?? "");
+  const field = (text: string, name: string) =>
+    new RegExp(`^${name}:(.*)$`, "m").exec(text)?.[1]?.trim();
+  const lines = [
+    `node ${target.host}:${target.port}  version ${field(server!, "tessera_version") ?? field(server!, "redis_version") ?? "?"}`,
+    `  role: ${field(replication!, "role") ?? "?"}  connected replicas: ${field(replication!, "connected_slaves") ?? "0"}`,
+  ];
+  try {
+    const status = await fetchStatus(target);
+    lines.push(
+      `cluster ${status.clusterId}  meta leader: node ${status.metaLeader}`,
+      "nodes:",
+      ...nodeRows(status),
+      "ranges:",
+      ...rangeRows(status),
+    );
+  } catch (e) {
+    lines.push(`cluster: unavailable (${(e as Error).message})`);
+  }
+  const spaces = keyspace!
+    .split(/\r?\n/)
+    .filter((l) => /^db\d+:/.test(l))
+    .map((l) => `  ${l.trim()}`);
+  lines.push(spaces.length > 0 ? "keyspaces:" : "keyspaces: (empty)", ...spaces);
+  return `${lines.join("\n")}\n`;
+}
+
+export async function nodeCommand(target: Target, words: readonly string[]): Promise<string> {
+  const [sub, id, ...extra] = words;
+  if (sub === "list" && id === undefined) {
+    const status = await fetchStatus(target);
+    return `${nodeRows(status).join("\n")}\n`;
+  }
+  if ((sub === "remove" || sub === "decommission") && id !== undefined && extra.length === 0) {
+    if (!/^\d+$/.test(id)) throw new CommandFailure(`'${id}' is not a node id`);
+    const [reply] = await call(target, [["TESSERA", "NODE", sub.toUpperCase(), id]]);
+    return `${replyText(reply!) ?? "OK"}\n`;
+  }
+  throw new CommandFailure(
+    "usage: tessera node list | remove <id> | decommission <id> [-h host] [-p port]",
+  );
+}

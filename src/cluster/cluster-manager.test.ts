@@ -1,0 +1,239 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { KvHarness } from "../kv/index.js";
+import {
+  isTesseraError,
+  keyspaceId,
+  type NodeId,
+  nodeId,
+  type RangeId,
+  rangeId,
+  type TimerHandle,
+  type Timers,
+} from "../lib/index.js";
+import type { KvService } from "../range/index.js";
+import type { Bus, CallHandler } from "../transport/index.js";
+import { ClusterManager } from "./cluster-manager.js";
+import type { ClusterHost, RangeReplicaInfo } from "./host.js";
+import { DEFAULT_CLUSTER_LIMITS } from "./limits.js";
+import type { ReplicaChange } from "./planner/index.js";
+import { METHOD_JOIN, METHOD_PING } from "./protocol.js";
+
+const SYSTEM = keyspaceId(1_000);
+const noTimers: Timers = {
+  after: (_ms, fn) => {
+    queueMicrotask(fn);
+    return { cancel() {} };
+  },
+  every: (): TimerHandle => ({ cancel() {} }),
+  soon: (fn) => queueMicrotask(fn),
+};
+
+/** One in-memory "range 1" and "range 2" led by node 1, with voters the test controls. */
+function fakeHost(
+  kv: KvHarness,
+  voters: NodeId[],
+): ClusterHost & { changes: [RangeId, ReplicaChange][] } {
+  const changes: [RangeId, ReplicaChange][] = [];
+  // Range 2 is `voters`; range 1 a copy kept in step.
+  const meta = [...voters];
+  const of = (id: RangeId) => (id === 1 ? meta : voters);
+  const service: KvService = {
+    write: async (cmd) => ({ reply: kv.write(cmd), index: 0 }),
+    read: async (cmd) => kv.read(cmd),
+    waitForReplicas: async () => 0,
+    keyspaceStats: () => [],
+    status: () => {
+      throw new Error("unused");
+    },
+  };
+  const info = (id: RangeId): RangeReplicaInfo => ({
+    rangeId: id,
+    leaderId: nodeId(1),
+    voters: [...of(id)],
+    learners: [],
+    commitIndex: 10,
+    progress: [],
+  });
+  return {
+    service,
+    changes,
+    rangeIds: () => [rangeId(1), rangeId(2)],
+    rangeInfo: (id) => info(id),
+    changeReplicas: async (id, change) => {
+      changes.push([id, change]);
+      const list = of(id);
+      if (change.kind === "add-voter") list.push(change.nodeId);
+      else list.splice(list.indexOf(change.nodeId), 1);
+    },
+  };
+}
+
+function fakeBus(): Bus & { handlers: Map<string, CallHandler>; peers: Map<number, string> } {
+  const handlers = new Map<string, CallHandler>();
+  const peers = new Map<number, string>();
+  return {
+    handlers,
+    peers,
+    localNodeId: nodeId(1),
+    advertiseAddress: "127.0.0.1:17001",
+    setIdentity() {},
+    setPeer: (id, address) => void peers.set(id, address),
+    removePeer: (id) => void peers.delete(id),
+    sendRaft() {},
+    onRaft() {},
+    onUnreachable() {},
+    call: async () => {
+      throw new Error("no other node in this test");
+    },
+    callAddress: async () => {
+      throw new Error("no other node in this test");
+    },
+    handle: (method, handler) => void handlers.set(method, handler),
+    faults: undefined as never,
+    close: async () => {},
+  };
+}
+
+async function leaderNode() {
+  const kv = new KvHarness();
+  const voters = [nodeId(1)];
+  const host = fakeHost(kv, voters);
+  const bus = fakeBus();
+  let now = 0;
+  const removed: string[] = [];
+  const m = new ClusterManager({
+    clusterId: "c-1",
+    nodeId: nodeId(1),
+    addresses: {
+      address: "127.0.0.1:17001",
+      respAddress: "127.0.0.1:7001",
+      httpAddress: "127.0.0.1:8001",
+    },
+    locality: {},
+    bus,
+    host,
+    systemKeyspace: SYSTEM,
+    rangeIds: [rangeId(1), rangeId(2)],
+    replicationFactor: 3,
+    limits: DEFAULT_CLUSTER_LIMITS,
+    timers: noTimers,
+    clock: { nowMs: () => now, monotonicMs: () => now },
+    logger: { info() {}, warn() {}, error() {} },
+    onRemoved: (msg) => removed.push(msg),
+  });
+  await m.bootstrapMetadata(0);
+  m.start();
+  const join = (port: number) =>
+    bus.handlers.get(METHOD_JOIN)!(
+      {
+        address: `127.0.0.1:${17000 + port}`,
+        respAddress: `127.0.0.1:${7000 + port}`,
+        httpAddress: `127.0.0.1:${8000 + port}`,
+        locality: {},
+      },
+      { from: nodeId(0), fromAddress: "x" },
+    ) as Promise<{ clusterId: string; nodeId: number }>;
+  const ping = (id: number, port: number) =>
+    bus.handlers.get(METHOD_PING)!(
+      {
+        nodeId: id,
+        address: `127.0.0.1:${17000 + port}`,
+        respAddress: `127.0.0.1:${7000 + port}`,
+        httpAddress: `127.0.0.1:${8000 + port}`,
+      },
+      { from: nodeId(id), fromAddress: "x" },
+    ) as Promise<{ removed: boolean }>;
+  return { m, host, bus, voters, join, ping, removed, advance: (ms: number) => (now += ms) };
+}
+
+describe("ClusterManager on the meta leader", () => {
+  it("bootstraps as node 1 and admits joiners with fresh ids", async () => {
+    const { m, join, bus } = await leaderNode();
+    assert.deepEqual(await join(2), {
+      clusterId: "c-1",
+      nodeId: 2,
+      peers: [
+        { id: 1, address: "127.0.0.1:17001" },
+        { id: 2, address: "127.0.0.1:17002" },
+      ],
+    });
+    assert.equal((await join(3)).nodeId, 3);
+    assert.deepEqual(
+      (await m.meta.nodes("strong")).map((r) => [r.id, r.state]),
+      [
+        [1, "active"],
+        [2, "active"],
+        [3, "active"],
+      ],
+    );
+    assert.equal(bus.peers.get(3), "127.0.0.1:17003");
+  });
+
+  it("refuses a joiner that claims an active node's bus address", async () => {
+    const { join } = await leaderNode();
+    await join(2);
+    await assert.rejects(
+      join(2),
+      (e) => isTesseraError(e, "INVALID_ARGUMENT") && /already belongs to node 2/.test(e.message),
+    );
+  });
+
+  it("records a node's new address when it pings from it", async () => {
+    const { m, join, ping } = await leaderNode();
+    await join(2);
+    await ping(2, 52);
+    await new Promise((r) => setTimeout(r, 10));
+    const rec = (await m.meta.nodes("strong")).find((r) => r.id === 2);
+    assert.equal(rec?.address, "127.0.0.1:17052");
+    assert.equal(rec?.respAddress, "127.0.0.1:7052");
+  });
+
+  it("removes a node from every range, keeps its tombstone, never reuses its id", async () => {
+    const { m, join, ping, host, voters } = await leaderNode();
+    await join(2);
+    await join(3);
+    await new Promise((r) => setTimeout(r, 20)); // the replicate passes add them
+    assert.deepEqual([...voters].sort(), [1, 2, 3]);
+    assert.match(await m.remove(nodeId(3)), /node 3 removed/);
+    const removals = host.changes.filter(([, c]) => c.kind === "remove");
+    assert.deepEqual(
+      removals.map(([r, c]) => [r, c.kind, c.nodeId]),
+      [
+        [1, "remove", 3],
+        [2, "remove", 3],
+      ],
+    );
+    assert.deepEqual((await ping(3, 3)).removed, true);
+    await assert.rejects(m.remove(nodeId(3)), /already removed/);
+    assert.equal(
+      (await join(3)).nodeId,
+      4,
+      "the removed node's address is free again, its id is not",
+    );
+  });
+
+  it("refuses a removal that would leave a range without a live quorum", async () => {
+    const { m, join, voters, advance, ping } = await leaderNode();
+    await join(2);
+    await join(3);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual([...voters].sort(), [1, 2, 3]);
+    advance(DEFAULT_CLUSTER_LIMITS.deadAfterMs + 1);
+    await ping(3, 3); // node 2 stays silent: dead
+    await assert.rejects(m.remove(nodeId(3)), /no quorum of live voters/);
+  });
+
+  it("adds joiners to ranges short of the replication factor", async () => {
+    const { join, host } = await leaderNode();
+    await join(2);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(
+      host.changes.map(([r, c]) => [r, c.kind, c.nodeId]),
+      [
+        [1, "add-voter", 2],
+        [2, "add-voter", 2],
+      ],
+    );
+  });
+});

@@ -1,0 +1,704 @@
+/**
+ * `ClusterManager`: the async driver of the cluster layer on one node
+ * (DESIGN.md §6). It serves the cluster's bus calls (protocol.ts) and runs
+ * three loops:
+ *
+ * - ping (every node, `pingIntervalMs`): tells the meta leader this node is
+ *   alive and where it is; the reply carries the leader's liveness view and
+ *   the peers' addresses, and says whether this node was removed (it must
+ *   then stop: a removed id never comes back);
+ * - table refresh (every node, `tableRefreshIntervalMs`): reads the node table
+ *   from range 1 at `any` and keeps `bus.setPeer` in step with it;
+ * - replicate (meta leader only, `replicateIntervalMs`): plans with the pure
+ *   `planReplication` and applies one change per range at a time.
+ *
+ * Every change of metadata (join, address update, remove, decommission, and
+ * the replicate pass) runs on the meta leader (range 1's leader) in one queue,
+ * so two joins never race for one address. A call that reaches another node
+ * is forwarded to the leader (at most FORWARD_HOPS_MAX times).
+ */
+import {
+  assert,
+  type Clock,
+  type KeyspaceId,
+  META_RANGE_ID,
+  type NodeId,
+  nodeId,
+  type RangeId,
+  rangeId,
+  TesseraError,
+  type TimerHandle,
+  type Timers,
+} from "../lib/index.js";
+import type { Bus, CallContext } from "../transport/index.js";
+import type { ClusterHost, RangeReplicaInfo } from "./host.js";
+import type { ClusterLimits } from "./limits.js";
+import { LivenessTracker } from "./liveness-tracker.js";
+import { MetaStore } from "./meta-store.js";
+import { isMember, type NodeRecord } from "./node-record.js";
+import {
+  type Liveness,
+  type NodeView,
+  planDecommission,
+  planRemoval,
+  planReplication,
+  type RangeChange,
+  type RangeView,
+} from "./planner/index.js";
+import {
+  type Addresses,
+  type AdminRequest,
+  expectInt,
+  expectObject,
+  expectString,
+  FORWARD_HOPS_MAX,
+  type JoinReply,
+  type JoinRequest,
+  METHOD_ADMIN,
+  METHOD_CHANGE_REPLICAS,
+  METHOD_HELLO,
+  METHOD_JOIN,
+  METHOD_PING,
+  METHOD_RANGE_INFO,
+  type PeerAddress,
+  type PingReply,
+  type PingRequest,
+  readAddresses,
+} from "./protocol.js";
+import type { ClusterStatus, NodeStatus, RangeStatus } from "./status.js";
+
+export interface ClusterLogger {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface ClusterManagerOptions {
+  readonly clusterId: string;
+  readonly nodeId: NodeId;
+  readonly addresses: Addresses;
+  readonly locality: Readonly<Record<string, string>>;
+  readonly bus: Bus;
+  readonly host: ClusterHost;
+  readonly systemKeyspace: KeyspaceId;
+  /** Ranges of the cluster (until range descriptors live in range 1). */
+  readonly rangeIds: readonly RangeId[];
+  readonly replicationFactor: number;
+  readonly limits: ClusterLimits;
+  readonly timers: Timers;
+  readonly clock: Clock;
+  readonly logger: ClusterLogger;
+  /** This node was removed from the cluster: it must stop. */
+  readonly onRemoved: (message: string) => void;
+  /** The known peers changed (the server keeps them for the next start). */
+  readonly onPeers?: (peers: readonly PeerAddress[]) => void;
+}
+
+export class ClusterManager {
+  readonly meta: MetaStore;
+  private readonly table = new Map<NodeId, NodeRecord>();
+  private readonly liveness: LivenessTracker;
+  private readonly loops: TimerHandle[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+  private wasMetaLeader = false;
+  private replicating = false;
+  private pinging = false;
+  private pingTarget = 0;
+  private lastPing: PingReply | undefined;
+  private lastPingAtMs = Number.NEGATIVE_INFINITY;
+  private readonly knownPeers = new Map<NodeId, string>();
+  private addresses: Addresses;
+  private stopped = false;
+
+  constructor(private readonly o: ClusterManagerOptions) {
+    this.meta = new MetaStore(o.host.service, o.systemKeyspace, o.limits.nodesMax);
+    this.liveness = new LivenessTracker(o.limits);
+    this.addresses = o.addresses;
+  }
+
+  get nodeId(): NodeId {
+    return this.o.nodeId;
+  }
+
+  get clusterId(): string {
+    return this.o.clusterId;
+  }
+
+  /** The first node of a new cluster writes the cluster id, takes id 1 and writes its record. */
+  async bootstrapMetadata(nowMs: number): Promise<void> {
+    await this.meta.initClusterId(this.o.clusterId);
+    if ((await this.meta.allocatedIds("strong")) === 0) {
+      const id = await this.meta.allocateNodeId();
+      assert(id === this.o.nodeId, `bootstrap allocated node id ${id}, expected ${this.o.nodeId}`);
+    }
+    const existing = (await this.meta.nodes("strong")).find((r) => r.id === this.o.nodeId);
+    if (existing === undefined) await this.meta.putNode(this.selfRecord(nowMs));
+  }
+
+  /** Serves the cluster's bus calls and starts the loops. */
+  start(): void {
+    const { bus, limits, timers } = this.o;
+    bus.handle(METHOD_HELLO, async () => ({ clusterId: this.o.clusterId, nodeId: this.o.nodeId }));
+    bus.handle(METHOD_JOIN, (req, ctx) => this.handleJoin(req, ctx));
+    bus.handle(METHOD_PING, (req, ctx) => this.handlePing(req, ctx));
+    bus.handle(METHOD_ADMIN, (req) => this.handleAdmin(req));
+    bus.handle(METHOD_CHANGE_REPLICAS, (req) => this.handleChangeReplicas(req));
+    bus.handle(METHOD_RANGE_INFO, async (req) => {
+      const id = rangeId(expectInt(expectObject(req, "range info"), "rangeId", "range info"));
+      return this.o.host.rangeInfo(id) ?? null;
+    });
+    this.loops.push(timers.every(limits.pingIntervalMs, () => void this.pingOnce()));
+    this.loops.push(timers.every(limits.tableRefreshIntervalMs, () => void this.refreshTable()));
+    this.loops.push(timers.every(limits.replicateIntervalMs, () => void this.replicatePass()));
+    void this.refreshTable();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const l of this.loops.splice(0)) l.cancel();
+  }
+
+  /** Sets bus peers from a join or ping reply (before the node table can be read). */
+  seedPeers(peers: readonly PeerAddress[]): void {
+    let changed = false;
+    for (const p of peers) {
+      if (p.id === this.o.nodeId || this.knownPeers.get(nodeId(p.id)) === p.address) continue;
+      if (this.table.get(nodeId(p.id))?.state === "removed") continue;
+      this.knownPeers.set(nodeId(p.id), p.address);
+      this.o.bus.setPeer(nodeId(p.id), p.address);
+      changed = true;
+    }
+    if (changed) this.o.onPeers?.(this.peerList());
+  }
+
+  /** This node's addresses changed (its listeners are bound): the next ping records them. */
+  updateAddresses(addresses: Addresses): void {
+    this.addresses = addresses;
+    void this.pingOnce();
+  }
+
+  /** The meta leader answered recently (or this node is it). */
+  connected(): boolean {
+    if (this.isMetaLeader()) return true;
+    return this.o.clock.monotonicMs() - this.lastPingAtMs < 3 * this.o.limits.pingIntervalMs;
+  }
+
+  isMetaLeader(): boolean {
+    return this.o.host.rangeInfo(META_RANGE_ID)?.leaderId === this.o.nodeId;
+  }
+
+  /** The meta leader as best known here (0 = unknown). */
+  metaLeader(): NodeId {
+    const local = this.o.host.rangeInfo(META_RANGE_ID)?.leaderId ?? 0;
+    return nodeId(local !== 0 ? local : (this.lastPing?.metaLeader ?? 0));
+  }
+
+  /** The node table as last read here, in id order. */
+  nodes(): NodeRecord[] {
+    return [...this.table.values()].sort((a, b) => a.id - b.id);
+  }
+
+  /** Liveness as the meta leader judged it (here, or in the last ping reply). */
+  livenessOf(id: NodeId): Liveness | "unknown" {
+    if (id === this.o.nodeId) return "live";
+    if (this.isMetaLeader()) return this.liveness.judge(id, this.o.clock.monotonicMs());
+    return this.lastPing?.liveness[String(id)] ?? "unknown";
+  }
+
+  /**
+   * Asks the meta leader whether this node is still a member; "unknown" when
+   * no one answers within `timeoutMs` (the whole cluster may be restarting).
+   */
+  async checkMembership(timeoutMs: number): Promise<"member" | "removed" | "unknown"> {
+    const deadline = this.o.clock.monotonicMs() + timeoutMs;
+    while (this.o.clock.monotonicMs() < deadline) {
+      if (this.isMetaLeader()) return "member";
+      const reply = await this.sendPing().catch(() => undefined);
+      if (reply !== undefined) return reply.removed ? "removed" : "member";
+      await new Promise((r) => this.o.timers.after(200, () => r(undefined)));
+    }
+    return "unknown";
+  }
+
+  // -------------------------------------------------------------------------
+  // Operator commands (any node; run on the meta leader)
+
+  remove(id: NodeId): Promise<string> {
+    return this.admin({ op: "remove", nodeId: id }) as Promise<string>;
+  }
+
+  decommission(id: NodeId): Promise<string> {
+    return this.admin({ op: "decommission", nodeId: id }) as Promise<string>;
+  }
+
+  status(): Promise<ClusterStatus> {
+    return this.admin({ op: "status" }) as Promise<ClusterStatus>;
+  }
+
+  private async admin(req: AdminRequest): Promise<unknown> {
+    return this.handleAdmin(req);
+  }
+
+  // -------------------------------------------------------------------------
+  // Handlers
+
+  private async handleJoin(raw: unknown, _ctx: CallContext): Promise<JoinReply> {
+    const obj = expectObject(raw, "join");
+    const req: JoinRequest = {
+      ...readAddresses(obj, "join"),
+      locality: readLocality(obj.locality),
+      hops: typeof obj.hops === "number" ? obj.hops : 0,
+    };
+    if (!this.isMetaLeader()) {
+      return (await this.forward(METHOD_JOIN, req, req.hops ?? 0)) as JoinReply;
+    }
+    return this.serialized(() => this.admit(req));
+  }
+
+  private async admit(req: JoinRequest): Promise<JoinReply> {
+    const now = this.o.clock.nowMs();
+    const records = await this.meta.nodes("strong");
+    const dup = records.find((r) => isMember(r) && r.address === req.address);
+    if (dup !== undefined) {
+      throw new TesseraError(
+        "INVALID_ARGUMENT",
+        `bus address ${req.address} already belongs to node ${dup.id} (${dup.state}); ` +
+          `restart that node with its data directory, or remove it first (tessera node remove ${dup.id})`,
+      );
+    }
+    const id = await this.meta.allocateNodeId();
+    const record: NodeRecord = {
+      id,
+      address: req.address,
+      respAddress: req.respAddress,
+      httpAddress: req.httpAddress,
+      locality: req.locality,
+      state: "active",
+      joinedAtMs: now,
+    };
+    await this.meta.putNode(record);
+    this.applyTable([...records, record]);
+    this.liveness.saw(id, this.o.clock.monotonicMs());
+    this.o.logger.info({ joined: id, address: req.address }, "node joined the cluster");
+    this.o.timers.after(0, () => void this.replicatePass());
+    return { clusterId: this.o.clusterId, nodeId: id, peers: this.peerList() };
+  }
+
+  private async handlePing(raw: unknown, ctx: CallContext): Promise<PingReply> {
+    const obj = expectObject(raw, "ping");
+    const hops = typeof obj.hops === "number" ? obj.hops : 0;
+    const req: PingRequest = {
+      ...readAddresses(obj, "ping"),
+      nodeId: expectInt(obj, "nodeId", "ping"),
+      hops,
+    };
+    const from = nodeId(hops === 0 && ctx.from !== 0 ? ctx.from : req.nodeId);
+    // A node that moved is reachable at its new address at once, from here.
+    const known = this.table.get(from);
+    if (from !== this.o.nodeId && (known === undefined || isMember(known))) {
+      this.o.bus.setPeer(from, req.address);
+    }
+    if (!this.isMetaLeader()) return (await this.forward(METHOD_PING, req, hops)) as PingReply;
+    this.liveness.saw(from, this.o.clock.monotonicMs());
+    let record = this.table.get(from);
+    if (record === undefined) {
+      await this.refreshTable("strong");
+      record = this.table.get(from);
+    }
+    if (record !== undefined && record.state !== "removed" && !sameAddresses(record, req)) {
+      const moved = { ...record, ...pickAddresses(req) };
+      void this.serialized(async () => {
+        await this.meta.putNode(moved);
+        this.table.set(moved.id, moved);
+        this.o.logger.info({ node: moved.id, address: moved.address }, "node address changed");
+      }).catch((err: unknown) => this.o.logger.warn({ err }, "recording a node's address failed"));
+    }
+    return this.pingReply(record?.state === "removed");
+  }
+
+  private async handleAdmin(raw: unknown): Promise<unknown> {
+    const obj = expectObject(raw, "admin");
+    const op = expectString(obj, "op", "admin");
+    const hops = typeof obj.hops === "number" ? obj.hops : 0;
+    if (!this.isMetaLeader()) return this.forward(METHOD_ADMIN, { ...obj, hops }, hops);
+    switch (op) {
+      case "status":
+        return this.buildStatus();
+      case "remove":
+      case "decommission": {
+        const id = nodeId(expectInt(obj, "nodeId", "admin"));
+        return this.serialized(() => this.takeOut(id, op));
+      }
+      default:
+        throw new TesseraError("INVALID_ARGUMENT", `unknown cluster operation '${op}'`);
+    }
+  }
+
+  private async handleChangeReplicas(raw: unknown): Promise<null> {
+    const obj = expectObject(raw, "change replicas");
+    const id = rangeId(expectInt(obj, "rangeId", "change replicas"));
+    const change = expectObject(obj.change, "change replicas");
+    const kind = expectString(change, "kind", "change replicas");
+    const target = nodeId(expectInt(change, "nodeId", "change replicas"));
+    if (kind !== "add-voter" && kind !== "remove") {
+      throw new TesseraError("PROTOCOL", `change replicas: unknown kind '${kind}'`);
+    }
+    await this.o.host.changeReplicas(
+      id,
+      { kind, nodeId: target },
+      this.o.limits.replicaChangeTimeoutMs,
+    );
+    return null;
+  }
+
+  // -------------------------------------------------------------------------
+  // Remove and decommission (meta leader, serialized)
+
+  private async takeOut(id: NodeId, op: "remove" | "decommission"): Promise<string> {
+    const records = await this.meta.nodes("strong");
+    this.applyTable(records);
+    const record = records.find((r) => r.id === id);
+    if (record === undefined)
+      throw new TesseraError("INVALID_ARGUMENT", `no node ${id} in this cluster`);
+    if (record.state === "removed") {
+      throw new TesseraError("INVALID_ARGUMENT", `node ${id} was already removed`);
+    }
+    if (id === this.o.nodeId) {
+      throw new TesseraError(
+        "INVALID_ARGUMENT",
+        `node ${id} leads the meta range; ${op} it from another node once leadership has moved`,
+      );
+    }
+    const ranges = await this.rangeViews();
+    const input = { target: id, nodes: this.nodeViews(), ranges };
+    const plan = op === "remove" ? planRemoval(input) : planDecommission(input);
+    if (!plan.ok)
+      throw new TesseraError("INVALID_ARGUMENT", `refusing to ${op} node ${id}: ${plan.reason}`);
+    if (op === "decommission") {
+      await this.meta.putNode({ ...record, state: "decommissioning" });
+    }
+    for (const c of plan.changes) await this.applyChange(c);
+    await this.meta.putNode({ ...record, state: "removed" });
+    this.table.set(id, { ...record, state: "removed" });
+    this.o.bus.removePeer(id);
+    this.o.logger.info(
+      { node: id, op, changes: plan.changes.length },
+      "node taken out of the cluster",
+    );
+    return `node ${id} ${op === "remove" ? "removed" : "decommissioned"} (${plan.changes.length} replica changes)`;
+  }
+
+  // -------------------------------------------------------------------------
+  // Loops
+
+  private async pingOnce(): Promise<void> {
+    if (this.stopped || this.pinging) return;
+    if (this.isMetaLeader()) {
+      if (!this.wasMetaLeader) {
+        this.wasMetaLeader = true;
+        this.liveness.restart(this.o.clock.monotonicMs());
+        this.o.logger.info({}, "this node leads the meta range");
+      }
+      this.maybeRecordOwnAddresses();
+      return;
+    }
+    this.wasMetaLeader = false;
+    this.pinging = true;
+    try {
+      const reply = await this.sendPing();
+      if (reply.removed) this.removed();
+    } catch {
+      this.pingTarget++; // another node next time
+    } finally {
+      this.pinging = false;
+    }
+  }
+
+  /** The meta leader does not ping itself; it writes its own address changes. */
+  private maybeRecordOwnAddresses(): void {
+    const own = this.table.get(this.o.nodeId);
+    if (own === undefined || own.state === "removed" || sameAddresses(own, this.addresses)) return;
+    const moved = { ...own, ...pickAddresses(this.addresses) };
+    this.table.set(moved.id, moved);
+    void this.serialized(() => this.meta.putNode(moved)).catch(() => {
+      this.table.set(own.id, own); // retried on the next ping round
+    });
+  }
+
+  private async sendPing(): Promise<PingReply> {
+    const req: PingRequest = { ...this.addresses, nodeId: this.o.nodeId, hops: 0 };
+    const raw = await this.o.bus.call(this.pingDestination(), METHOD_PING, req, {
+      timeoutMs: this.o.limits.clusterCallTimeoutMs,
+    });
+    const reply = raw as PingReply;
+    this.lastPing = reply;
+    this.lastPingAtMs = this.o.clock.monotonicMs();
+    this.seedPeers(reply.peers ?? []);
+    return reply;
+  }
+
+  private pingDestination(): NodeId {
+    const leader = this.metaLeader();
+    if (leader !== 0 && leader !== this.o.nodeId && this.pingTarget % 3 !== 2) return leader;
+    const others = new Set<NodeId>(this.knownPeers.keys());
+    for (const r of this.nodes()) if (isMember(r)) others.add(r.id);
+    others.delete(this.o.nodeId);
+    const list = [...others].sort((a, b) => a - b);
+    const pick = list[this.pingTarget % Math.max(1, list.length)];
+    if (pick === undefined) throw new TesseraError("UNAVAILABLE", "no other node known");
+    return pick;
+  }
+
+  private async refreshTable(consistency: "any" | "strong" = "any"): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const records = await withDeadline(
+        this.o.timers,
+        this.meta.nodes(consistency),
+        this.o.limits.clusterCallTimeoutMs,
+      );
+      this.applyTable(records);
+    } catch (err) {
+      // Range 1 unreachable for now; the next round tries again.
+      this.o.logger.warn({ err: String(err), consistency }, "reading the node table failed");
+    }
+  }
+
+  private applyTable(records: readonly NodeRecord[]): void {
+    let changed = false;
+    for (const r of records) {
+      const before = this.table.get(r.id);
+      this.table.set(r.id, r);
+      if (before?.address !== r.address || before?.state !== r.state) changed = true;
+      if (r.id === this.o.nodeId) {
+        if (r.state === "removed") this.removed();
+        continue;
+      }
+      if (r.state === "removed") {
+        if (before?.state !== "removed") this.o.bus.removePeer(r.id);
+        this.knownPeers.delete(r.id);
+      } else if (
+        before === undefined ||
+        before.address !== r.address ||
+        before.state === "removed"
+      ) {
+        this.o.bus.setPeer(r.id, r.address);
+        this.knownPeers.set(r.id, r.address);
+      }
+    }
+    if (changed) {
+      this.o.logger.info({ nodes: this.table.size }, "node table changed");
+      this.o.onPeers?.(this.peerList());
+    }
+  }
+
+  private async replicatePass(): Promise<void> {
+    if (this.stopped || this.replicating || !this.isMetaLeader()) return;
+    this.replicating = true;
+    try {
+      await this.serialized(async () => {
+        if (this.table.size === 0) await this.refreshTable("strong");
+        const plan = planReplication({
+          nodes: this.nodeViews(),
+          ranges: await this.rangeViews(),
+          replicationFactor: this.o.replicationFactor,
+        });
+        for (const c of plan) await this.applyChange(c);
+      });
+    } catch (err) {
+      this.o.logger.warn({ err: String(err) }, "replicate pass failed; retrying later");
+    } finally {
+      this.replicating = false;
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Helpers
+
+  private async applyChange(c: RangeChange): Promise<void> {
+    this.o.logger.info(
+      { rangeId: c.rangeId, change: c.change, reason: c.reason },
+      "changing replicas",
+    );
+    // The host forwards the change to the range's leader.
+    await this.o.host.changeReplicas(c.rangeId, c.change, this.o.limits.replicaChangeTimeoutMs);
+    this.o.logger.info({ rangeId: c.rangeId, change: c.change }, "replicas changed");
+  }
+
+  private nodeViews(): NodeView[] {
+    return this.nodes().map((record) => ({
+      record,
+      liveness:
+        record.id === this.o.nodeId
+          ? "live"
+          : this.liveness.judge(record.id, this.o.clock.monotonicMs()),
+    }));
+  }
+
+  private async rangeViews(): Promise<RangeView[]> {
+    const out: RangeView[] = [];
+    for (const id of this.knownRangeIds()) {
+      const info = await this.rangeInfoAnywhere(id);
+      if (info !== undefined)
+        out.push({ rangeId: id, voters: info.voters, learners: info.learners });
+    }
+    return out;
+  }
+
+  private knownRangeIds(): RangeId[] {
+    const ids = new Set<number>([...this.o.rangeIds, ...this.o.host.rangeIds()]);
+    return [...ids].sort((a, b) => a - b).map((n) => rangeId(n));
+  }
+
+  /** The leader's view of a range: local when this node leads it, else asked of its leader. */
+  private async rangeInfoAnywhere(id: RangeId): Promise<RangeReplicaInfo | undefined> {
+    const local = this.o.host.rangeInfo(id);
+    if (local === undefined || local.leaderId === this.o.nodeId || local.leaderId === 0)
+      return local;
+    try {
+      const remote = await this.o.bus.call(
+        local.leaderId,
+        METHOD_RANGE_INFO,
+        { rangeId: id },
+        {
+          timeoutMs: this.o.limits.clusterCallTimeoutMs,
+        },
+      );
+      return (remote as RangeReplicaInfo | null) ?? local;
+    } catch {
+      return local;
+    }
+  }
+
+  private async buildStatus(): Promise<ClusterStatus> {
+    const now = this.o.clock.monotonicMs();
+    const nodes: NodeStatus[] = this.nodes().map((r) => ({
+      ...r,
+      liveness: r.id === this.o.nodeId ? "live" : this.liveness.judge(r.id, now),
+      silentMs: r.id === this.o.nodeId ? 0 : this.liveness.silentMs(r.id, now),
+    }));
+    const ranges: RangeStatus[] = [];
+    for (const id of this.knownRangeIds()) {
+      const info = await this.rangeInfoAnywhere(id);
+      if (info === undefined) continue;
+      ranges.push({
+        rangeId: id,
+        leaderId: info.leaderId,
+        voters: info.voters,
+        learners: info.learners,
+        commitIndex: info.commitIndex,
+        replicas: info.progress.map((p) => ({
+          nodeId: p.nodeId,
+          matchIndex: p.matchIndex,
+          lag: Math.max(0, info.commitIndex - p.matchIndex),
+        })),
+      });
+    }
+    return { clusterId: this.o.clusterId, metaLeader: this.o.nodeId, nodes, ranges };
+  }
+
+  private pingReply(removed: boolean): PingReply {
+    const now = this.o.clock.monotonicMs();
+    const liveness: Record<string, Liveness> = {};
+    const silentMs: Record<string, number> = {};
+    for (const r of this.nodes()) {
+      if (r.state === "removed") continue;
+      liveness[String(r.id)] = r.id === this.o.nodeId ? "live" : this.liveness.judge(r.id, now);
+      silentMs[String(r.id)] = r.id === this.o.nodeId ? 0 : this.liveness.silentMs(r.id, now);
+    }
+    return { metaLeader: this.o.nodeId, removed, liveness, silentMs, peers: this.peerList() };
+  }
+
+  /** Members of the node table, and peers known from a join or ping reply, with this node. */
+  private peerList(): PeerAddress[] {
+    const peers = new Map<number, string>();
+    for (const [id, address] of this.knownPeers) peers.set(id, address);
+    for (const r of this.nodes()) {
+      if (isMember(r)) peers.set(r.id, r.address);
+      else peers.delete(r.id);
+    }
+    peers.set(this.o.nodeId, this.addresses.address);
+    return [...peers].sort(([a], [b]) => a - b).map(([id, address]) => ({ id, address }));
+  }
+
+  private async forward(method: string, req: object, hops: number): Promise<unknown> {
+    const leader = this.metaLeader();
+    if (hops >= FORWARD_HOPS_MAX || leader === 0 || leader === this.o.nodeId) {
+      throw new TesseraError("UNAVAILABLE", "the meta range has no leader right now; retry");
+    }
+    return this.o.bus.call(
+      leader,
+      method,
+      { ...req, hops: hops + 1 },
+      {
+        timeoutMs:
+          method === METHOD_ADMIN
+            ? this.o.limits.replicaChangeTimeoutMs
+            : this.o.limits.clusterCallTimeoutMs,
+      },
+    );
+  }
+
+  private serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private selfRecord(nowMs: number): NodeRecord {
+    return {
+      id: this.o.nodeId,
+      ...this.addresses,
+      locality: this.o.locality,
+      state: "active",
+      joinedAtMs: nowMs,
+    };
+  }
+
+  private removed(): void {
+    if (this.stopped) return;
+    this.stop();
+    this.o.onRemoved(
+      `node ${this.o.nodeId} was removed from cluster ${this.o.clusterId} and cannot rejoin with this data directory; ` +
+        "start it with an empty data directory and --join to add it as a new node",
+    );
+  }
+}
+
+/** `p`, or a TIMEOUT rejection after `ms`. */
+function withDeadline<T>(timers: Timers, p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = timers.after(ms, () =>
+      reject(new TesseraError("TIMEOUT", `no answer within ${ms} ms`)),
+    );
+    p.then(
+      (v) => {
+        t.cancel();
+        resolve(v);
+      },
+      (e: unknown) => {
+        t.cancel();
+        reject(e);
+      },
+    );
+  });
+}
+
+function readLocality(v: unknown): Record<string, string> {
+  if (v === undefined || v === null) return {};
+  const obj = expectObject(v, "locality");
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(obj)) if (typeof x === "string") out[k] = x;
+  return out;
+}
+
+function sameAddresses(r: NodeRecord, a: Addresses): boolean {
+  return (
+    r.address === a.address && r.respAddress === a.respAddress && r.httpAddress === a.httpAddress
+  );
+}
+
+function pickAddresses(a: Addresses): Addresses {
+  return { address: a.address, respAddress: a.respAddress, httpAddress: a.httpAddress };
+}
+

@@ -1,0 +1,30 @@
+/**
+ * What the cluster layer needs of the node's store host (src/range): the
+ * `KvService` through which it reads and writes metadata in the system
+ * keyspace, a view of each hosted range's replica set and progress, and the
+ * replica change a range leader carries out (learner → caught up → voter, or
+ * a removal, under joint consensus). The server composes it from `StoreHost`.
+ */
+import type { NodeId, RangeId } from "../lib/index.js";
+import type { KvService } from "../range/index.js";
+import type { ReplicaChange } from "./planner/index.js";
+
+export interface RangeReplicaInfo {
+  readonly rangeId: RangeId;
+  /** 0 when unknown. */
+  readonly leaderId: NodeId;
+  readonly voters: readonly NodeId[];
+  readonly learners: readonly NodeId[];
+  /** On the leader: its commit index and each follower's match index. */
+  readonly commitIndex: number;
+  readonly progress: readonly { readonly nodeId: NodeId; readonly matchIndex: number }[];
+}
+
+export interface ClusterHost {
+  readonly service: KvService;
+  /** Ranges this node holds a replica of, in id order. */
+  rangeIds(): readonly RangeId[];
+  rangeInfo(rangeId: RangeId): RangeReplicaInfo | undefined;
+  /** Runs on the range's leader; resolves once the change is committed and applied. */
+  changeReplicas(rangeId: RangeId, change: ReplicaChange, timeoutMs: number): Promise<void>;
+}

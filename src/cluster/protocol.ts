@@ -1,0 +1,109 @@
+/**
+ * The cluster's bus calls: their method names and the shapes of their
+ * requests and replies. Payloads come from the network, so every reader
+ * checks the shape it was given (PROTOCOL otherwise).
+ *
+ *   cluster.hello           any node → its cluster id (a joiner's or restarter's check)
+ *   cluster.join            any node; forwarded to the meta leader, which admits
+ *   cluster.ping            any node; forwarded to the meta leader (liveness)
+ *   cluster.admin           any node; forwarded to the meta leader (remove, decommission, status)
+ *   cluster.change-replicas run on a range's leader by the meta leader
+ *   cluster.range-info      a range leader's view of its replicas
+ */
+import { TesseraError } from "../lib/index.js";
+import type { Liveness } from "./planner/index.js";
+
+export const METHOD_HELLO = "cluster.hello";
+export const METHOD_JOIN = "cluster.join";
+export const METHOD_PING = "cluster.ping";
+export const METHOD_ADMIN = "cluster.admin";
+export const METHOD_CHANGE_REPLICAS = "cluster.change-replicas";
+export const METHOD_RANGE_INFO = "cluster.range-info";
+
+/** How many times a call to the meta leader may be forwarded on (a leader that just moved). */
+export const FORWARD_HOPS_MAX = 2;
+
+export interface Addresses {
+  readonly address: string;
+  readonly respAddress: string;
+  readonly httpAddress: string;
+}
+
+export interface JoinRequest extends Addresses {
+  readonly locality: Readonly<Record<string, string>>;
+  readonly hops?: number;
+}
+
+export interface PeerAddress {
+  readonly id: number;
+  readonly address: string;
+}
+
+export interface JoinReply {
+  readonly clusterId: string;
+  readonly nodeId: number;
+  readonly peers: readonly PeerAddress[];
+}
+
+export interface PingRequest extends Addresses {
+  readonly nodeId: number;
+  readonly hops?: number;
+}
+
+export interface PingReply {
+  readonly metaLeader: number;
+  /** This node's record is a tombstone: it must stop. */
+  readonly removed: boolean;
+  /** The meta leader's judgement of every node, by id. */
+  readonly liveness: Readonly<Record<string, Liveness>>;
+  /** Ms since the meta leader last heard from each node. */
+  readonly silentMs: Readonly<Record<string, number>>;
+  readonly peers: readonly PeerAddress[];
+}
+
+export type AdminRequest =
+  | { readonly op: "remove" | "decommission"; readonly nodeId: number; readonly hops?: number }
+  | { readonly op: "status"; readonly hops?: number };
+
+export function expectObject(value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TesseraError("PROTOCOL", `${what}: expected an object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+export function expectString(obj: Record<string, unknown>, key: string, what: string): string {
+  const v = obj[key];
+  if (typeof v !== "string") throw new TesseraError("PROTOCOL", `${what}: ${key} must be a string`);
+  return v;
+}
+
+export function expectInt(obj: Record<string, unknown>, key: string, what: string): number {
+  const v = obj[key];
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
+    throw new TesseraError("PROTOCOL", `${what}: ${key} must be a non-negative integer`);
+  }
+  return v;
+}
+
+export function readAddresses(obj: Record<string, unknown>, what: string): Addresses {
+  return {
+    address: expectString(obj, "address", what),
+    respAddress: expectString(obj, "respAddress", what),
+    httpAddress: expectString(obj, "httpAddress", what),
+  };
+}
+
+export function readJoinReply(value: unknown): JoinReply {
+  const obj = expectObject(value, "join reply");
+  const peers = obj.peers;
+  if (!Array.isArray(peers)) throw new TesseraError("PROTOCOL", "join reply: peers must be a list");
+  return {
+    clusterId: expectString(obj, "clusterId", "join reply"),
+    nodeId: expectInt(obj, "nodeId", "join reply"),
+    peers: peers.map((p) => {
+      const o = expectObject(p, "join reply peer");
+      return { id: expectInt(o, "id", "peer"), address: expectString(o, "address", "peer") };
+    }),
+  };
+}

@@ -1,0 +1,177 @@
+/**
+ * Replication across nodes, in one process: three (then four) StoreHosts over
+ * real TcpBus instances on loopback, each with its own LMDB store. The script:
+ * bootstrap on node 1, add nodes 2 and 3 (learner → snapshot → voter), write
+ * and read at every level from every node, partition a follower, add and
+ * remove a fourth node, and finally stop the leader and keep writing.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { isTesseraError, nodeId } from "../lib/index.js";
+import { SYSTEM_RANGE_ID, USER_RANGE_ID } from "./routing.js";
+import { BusCluster, eventually, get, set, text } from "./testing/bus-cluster.js";
+
+const cluster = new BusCluster();
+const RANGES = [SYSTEM_RANGE_ID, USER_RANGE_ID];
+
+before(async () => {
+  const n1 = await cluster.add(1);
+  await cluster.add(2);
+  await cluster.add(3);
+  await n1.host.bootstrap([
+    { rangeId: SYSTEM_RANGE_ID, keyspaces: "system", voters: [n1.id] },
+    { rangeId: USER_RANGE_ID, keyspaces: "user", voters: [n1.id] },
+  ]);
+  await cluster.leaderOf(USER_RANGE_ID);
+});
+after(() => cluster.close());
+
+describe("replicated ranges over the bus", () => {
+  it("adds two voters through learner, snapshot and promotion", async () => {
+    const n1 = cluster.node(1);
+    await n1.host.service.write(set("before-join", "1"));
+    for (const r of RANGES) {
+      await n1.host.changeReplicas(r, [
+        { type: "add-voter", nodeId: nodeId(2) },
+        { type: "add-voter", nodeId: nodeId(3) },
+      ]);
+      const info = n1.host.rangeInfo(r)!;
+      assert.deepEqual([...info.voters].sort(), [1, 2, 3]);
+      assert.deepEqual(info.votersOutgoing, []);
+    }
+    // The snapshot carried the write made before the nodes joined.
+    for (const id of [2, 3]) {
+      await eventually(`node ${id} has the early write`, async () => {
+        return text(await cluster.node(id).host.service.read(get("before-join"), "any")) === "1";
+      });
+      assert.deepEqual(cluster.node(id).host.rangeIds(), RANGES);
+    }
+  });
+
+  it("replicates writes to every node", async () => {
+    for (let i = 0; i < 20; i++) await cluster.node(1).host.service.write(set(`k${i}`, `v${i}`));
+    for (const id of [2, 3]) {
+      await eventually(`node ${id} applied the writes`, async () => {
+        const r = await cluster.node(id).host.service.read(get("k19"), "any");
+        return text(r) === "v19";
+      });
+    }
+  });
+
+  it("forwards writes and linearizable reads from a follower to the leader", async () => {
+    const leader = await cluster.leaderOf(USER_RANGE_ID);
+    const follower = [...cluster.nodes.values()].find((n) => n !== leader)!;
+    const res = await follower.host.service.write(set("fwd", "yes"));
+    assert.equal(res.reply.t, "ok");
+    assert.ok(res.index > 0);
+    for (const level of ["strong", "quorum", "all"] as const) {
+      assert.equal(text(await follower.host.service.read(get("fwd"), level)), "yes", level);
+    }
+    const acked = await follower.host.service.waitForReplicas(res.index, 2, 2000);
+    assert.equal(acked, 2);
+    const status = follower.host.service.status();
+    assert.equal(status.leaderId, leader.id);
+    assert.equal(status.role, "follower");
+  });
+
+  it("serves only `any` reads on a partitioned follower", async () => {
+    const leader = await cluster.leaderOf(USER_RANGE_ID);
+    const follower = [...cluster.nodes.values()].find((n) => n !== leader)!;
+    await follower.host.service.write(set("p", "before"));
+    await eventually("follower applied", async () => {
+      return text(await follower.host.service.read(get("p"), "any")) === "before";
+    });
+    const others = [...cluster.nodes.values()].filter((n) => n !== follower).map((n) => n.id);
+    follower.bus.faults.partition(others);
+    try {
+      await assert.rejects(
+        follower.host.service.write(set("p", "during")),
+        (e) => isTesseraError(e) && (e.code === "UNAVAILABLE" || e.code === "TIMEOUT"),
+      );
+      await assert.rejects(
+        follower.host.service.read(get("p"), "strong"),
+        (e) => isTesseraError(e) && (e.code === "UNAVAILABLE" || e.code === "TIMEOUT"),
+      );
+      assert.equal(text(await follower.host.service.read(get("p"), "any")), "before");
+      // The majority side goes on.
+      await leader.host.service.write(set("q", "majority"));
+    } finally {
+      follower.bus.faults.heal();
+    }
+    await eventually("the healed follower catches up", async () => {
+      return text(await follower.host.service.read(get("q"), "any")) === "majority";
+    });
+  });
+
+  it("adds a fourth node as a learner, snapshots it, promotes it, then removes it", async () => {
+    const n4 = await cluster.add(4);
+    const n1 = cluster.node(1);
+    await n1.host.changeReplicas(USER_RANGE_ID, [{ type: "add-learner", nodeId: n4.id }]);
+    await eventually("the learner has the data", async () => {
+      return text(await n4.host.service.read(get("k7"), "any")) === "v7";
+    });
+    assert.equal(n4.host.rangeInfo(USER_RANGE_ID)?.role, "learner");
+    await n1.host.changeReplicas(USER_RANGE_ID, [{ type: "add-voter", nodeId: n4.id }]);
+    assert.ok(n1.host.rangeInfo(USER_RANGE_ID)!.voters.includes(n4.id));
+    await n4.host.service.write(set("from4", "ok"));
+    await n1.host.changeReplicas(USER_RANGE_ID, [{ type: "remove", nodeId: n4.id }]);
+    await eventually(
+      "node 4 dropped its replica",
+      () => n4.host.rangeInfo(USER_RANGE_ID) === undefined,
+    );
+    // Its copy of the range's data went with it.
+    assert.deepEqual(
+      n4.host.service.keyspaceStats().filter((s) => s.keys > 0),
+      [],
+    );
+    const leader = await cluster.leaderOf(USER_RANGE_ID);
+    assert.ok(!leader.host.rangeInfo(USER_RANGE_ID)!.voters.includes(n4.id));
+    await leader.host.service.write(set("after-removal", "ok"));
+    await cluster.stop(4);
+  });
+
+  it("truncates the log past a cut-off follower and catches it up with a snapshot", async () => {
+    const leader = await cluster.leaderOf(USER_RANGE_ID);
+    const lagging = [...cluster.nodes.values()].find((n) => !n.stopped && n !== leader)!;
+    lagging.bus.faults.partition(
+      [...cluster.nodes.keys()].filter((id) => id !== lagging.id).map((id) => nodeId(id)),
+    );
+    try {
+      // logEntriesKeep is 50: 150 entries let the leader truncate past the follower.
+      for (let i = 0; i < 150; i++) await leader.host.service.write(set(`t${i}`, `${i}`));
+      await eventually("the leader truncated its log", () => {
+        const info = leader.host.rangeInfo(USER_RANGE_ID)!;
+        const pr = info.progress.find((p) => p.nodeId === lagging.id)!;
+        return leader.store.logStorage(USER_RANGE_ID).firstIndex() > pr.match + 1;
+      });
+    } finally {
+      lagging.bus.faults.heal();
+    }
+    await eventually("the follower caught up through a snapshot", async () => {
+      return text(await lagging.host.service.read(get("t149"), "any")) === "149";
+    });
+  });
+
+  it("transfers leadership on request from any node", async () => {
+    const leader = await cluster.leaderOf(USER_RANGE_ID);
+    const target = [...cluster.nodes.values()].find((n) => !n.stopped && n !== leader)!;
+    const asker = [...cluster.nodes.values()].find(
+      (n) => !n.stopped && n !== leader && n !== target,
+    )!;
+    await asker.host.transferLeader(USER_RANGE_ID, target.id);
+    assert.equal((await cluster.leaderOf(USER_RANGE_ID)).id, target.id);
+    assert.equal((await asker.host.service.write(set("after-transfer", "ok"))).reply.t, "ok");
+  });
+
+  it("elects a new leader when the leader stops, and writes go on", async () => {
+    const old = await cluster.leaderOf(USER_RANGE_ID);
+    await cluster.stop(old.id);
+    const next = await cluster.leaderOf(USER_RANGE_ID);
+    assert.notEqual(next.id, old.id);
+    const survivor = [...cluster.nodes.values()].find((n) => !n.stopped && n !== next)!;
+    const res = await survivor.host.service.write(set("after-failover", "ok"));
+    assert.equal(res.reply.t, "ok");
+    assert.equal(text(await survivor.host.service.read(get("k3"), "strong")), "v3");
+    assert.equal(text(await next.host.service.read(get("after-failover"), "quorum")), "ok");
+  });
+});

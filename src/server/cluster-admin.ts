@@ -1,0 +1,145 @@
+/**
+ * The glue between a node's parts: `clusterHostOf` presents the store host
+ * to the cluster layer (its `ClusterHost` contract), and `respAdminOf`
+ * presents the cluster manager and the bus's fault injection to the RESP
+ * server (TESSERA NODE/STATUS, DEBUG FAULT, INFO's cluster section).
+ */
+import {
+  type ClusterHost,
+  type ClusterManager,
+  formatLocality,
+  type RangeReplicaInfo,
+} from "../cluster/index.js";
+import { type NodeId, nodeId, type RangeId, TesseraError } from "../lib/index.js";
+import type { StoreHost } from "../range/index.js";
+import type { BusFaults } from "../transport/index.js";
+import type { RespClusterAdmin } from "./resp/index.js";
+
+export function clusterHostOf(host: StoreHost): ClusterHost {
+  return {
+    service: host.service,
+    rangeIds: () => host.rangeIds(),
+    rangeInfo: (id: RangeId): RangeReplicaInfo | undefined => {
+      const info = host.rangeInfo(id);
+      if (info === undefined) return undefined;
+      return {
+        rangeId: info.rangeId,
+        leaderId: info.leaderId,
+        voters: info.voters,
+        learners: info.learners,
+        commitIndex: info.commit,
+        progress: info.progress
+          .filter((p) => p.nodeId !== info.leaderId)
+          .map((p) => ({ nodeId: p.nodeId, matchIndex: p.match })),
+      };
+    },
+    changeReplicas: (id, change, timeoutMs) =>
+      withTimeout(
+        host.changeReplicas(id, [{ type: change.kind, nodeId: change.nodeId }]),
+        timeoutMs,
+        `changing the replicas of range ${id}`,
+      ),
+  };
+}
+
+export function respAdminOf(cluster: ClusterManager, faults: BusFaults): RespClusterAdmin {
+  return {
+    nodeList: async () => {
+      const status = await cluster.status();
+      return status.nodes.map(
+        (n) =>
+          [
+            ["id", String(n.id)],
+            ["address", n.address],
+            ["resp", n.respAddress],
+            ["http", n.httpAddress],
+            ["locality", formatLocality(n.locality)],
+            ["state", n.state],
+            ["liveness", n.state === "removed" ? "-" : n.liveness],
+          ] as const,
+      );
+    },
+    removeNode: (id) => cluster.remove(nodeId(id)),
+    decommissionNode: (id) => cluster.decommission(nodeId(id)),
+    statusJson: async () => JSON.stringify(await cluster.status()),
+    fault: (args) => applyFault(faults, args),
+    respAddressOf: (id) => cluster.nodes().find((r) => r.id === id)?.respAddress,
+    infoCluster: () => {
+      const members = cluster.nodes().filter((r) => r.state !== "removed");
+      return [
+        ["tessera_cluster_id", cluster.clusterId],
+        ["tessera_node_id", cluster.nodeId],
+        ["tessera_meta_leader", cluster.metaLeader()],
+        ["tessera_nodes", members.length],
+        ...members.map(
+          (r) =>
+            [
+              `tessera_node${r.id}`,
+              `address=${r.address},state=${r.state},liveness=${cluster.livenessOf(r.id)}`,
+            ] as const,
+        ),
+      ];
+    },
+  };
+}
+
+/** DEBUG FAULT DELAY <ms> [node…] | DROP <pct> [node…] | PARTITION node… | HEAL | STATUS. */
+export function applyFault(faults: BusFaults, args: readonly string[]): string {
+  try {
+    return applyFaultUnchecked(faults, args);
+  } catch (e) {
+    if (e instanceof TesseraError && /disabled/.test(e.message)) {
+      throw new TesseraError(
+        e.code,
+        "fault injection is disabled on this node (start it with --enable-fault-injection)",
+      );
+    }
+    throw e;
+  }
+}
+
+function applyFaultUnchecked(faults: BusFaults, args: readonly string[]): string {
+  const [sub = "", ...rest] = args;
+  const nodes = (words: readonly string[]): NodeId[] =>
+    words.map((w) => {
+      const n = Number(w);
+      if (!Number.isSafeInteger(n) || n <= 0)
+        throw new TesseraError("INVALID_ARGUMENT", `'${w}' is not a node id`);
+      return nodeId(n);
+    });
+  const number = (w: string | undefined, what: string): number => {
+    const n = Number(w);
+    if (w === undefined || !Number.isFinite(n))
+      throw new TesseraError("INVALID_ARGUMENT", `${what} must be a number`);
+    return n;
+  };
+  switch (sub.toUpperCase()) {
+    case "DELAY":
+      faults.delay(nodes(rest.slice(1)), number(rest[0], "delay ms"));
+      break;
+    case "DROP":
+      faults.drop(nodes(rest.slice(1)), number(rest[0], "drop percent"));
+      break;
+    case "PARTITION":
+      if (rest.length === 0)
+        throw new TesseraError("INVALID_ARGUMENT", "PARTITION needs at least one node id");
+      faults.partition(nodes(rest));
+      break;
+    case "HEAL":
+      faults.heal();
+      break;
+    case "STATUS":
+      return faults.describe();
+    default:
+      throw new TesseraError("INVALID_ARGUMENT", "DEBUG FAULT DELAY|DROP|PARTITION|HEAL|STATUS");
+  }
+  return faults.describe();
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TesseraError("TIMEOUT", `${what} took over ${ms} ms`)), ms);
+  });
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer)) as Promise<T>;
+}

@@ -1,0 +1,393 @@
+/**
+ * `Store`: a node's store (DESIGN.md §5) — its sub-databases (store-dbs.ts)
+ * in one `StorageEngine`, the Raft log storage of each range it holds, and
+ * the group-commit write path (`commit(batch)`).
+ *
+ * `Store.openLmdb` opens the production store under `<dataDir>/store`, owned
+ * by this process through `<dataDir>/LOCK`: it checks the data directory
+ * (creating it when absent), takes the lock (a live owner → DATA_DIR; a stale
+ * one is taken over), opens the LMDB engine and checks the store identity
+ * (format version; a store with data but no identity is not a Tessera store).
+ * `Store.openEngine` opens a store over any engine (the simulator's disk).
+ * A new store gets its identity in its first transaction.
+ *
+ * Nothing here relies on the engine being LMDB: every record is checksummed
+ * (raft-codec.ts), and durability is the engine's `write` contract.
+ */
+import { existsSync, readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import {
+  assert,
+  type Clock,
+  compareBytes,
+  type LogIndex,
+  logIndex,
+  type NodeId,
+  type RangeId,
+  type Term,
+  TesseraError,
+  term,
+} from "../lib/index.js";
+import type { ConfState } from "../raft/types.js";
+import { DirLock, LOCK_FILE_NAME } from "./dir-lock.js";
+import type { StorageEngine } from "./engine.js";
+import { EngineKvView, EngineKvWriter } from "./engine-kv.js";
+import { LmdbEngine } from "./lmdb-engine.js";
+import { RangeLogStorage } from "./log-storage.js";
+import {
+  type AppliedState,
+  decodeAppliedState,
+  decodeHardState,
+  decodeRangeKey,
+  decodeTruncatedState,
+  encodeAppliedState,
+  encodeHardState,
+  encodeTruncatedState,
+  logKey,
+  logKeyIndex,
+  rangeKey,
+} from "./raft-codec.js";
+import { StoreBatch } from "./store-batch.js";
+import { openStoreDbs, type StoreDbs } from "./store-dbs.js";
+import { dataDirError, ensureDir } from "./store-dir.js";
+import {
+  decodeIdentity,
+  encodeIdentity,
+  IDENTITY_KEY,
+  STORE_FORMAT_VERSION,
+  type StoreIdentity,
+} from "./store-identity.js";
+import type { KvView } from "./types.js";
+
+/** The sub-directory of the data directory holding the LMDB environment. */
+export const STORE_DIR_NAME = "store";
+
+export interface StoreCreateOptions {
+  /** The identity a new store is created with (ignored when the store exists). */
+  readonly create: { readonly clusterId: string; readonly nodeId: NodeId; readonly nowMs: number };
+  /** Log entries each range keeps in memory (the tail cache). */
+  readonly logTailEntriesMax?: number;
+  /** Times commits for stats (default: none, stats say 0). */
+  readonly clock?: Clock;
+}
+
+export interface StoreOpenOptions extends StoreCreateOptions {
+  readonly dataDir: string;
+}
+
+export interface StoreStats {
+  /** Write transactions committed (each one fsync). */
+  readonly commitsTotal: number;
+  /** Log entries appended over all commits. */
+  readonly entriesAppendedTotal: number;
+  /** Unix ms of the last durable commit (0 = none yet, or no clock). */
+  readonly lastSyncAtMs: number;
+  /** Total time spent in commits (queueing, writing and fsync). */
+  readonly commitMsTotal: number;
+  /** Bytes the engine occupies. */
+  readonly storeBytes: number;
+}
+
+/** A key/value pair of a range's span, as a snapshot carries it. */
+export interface SpanEntry {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+}
+
+const LOG_TAIL_ENTRIES_DEFAULT = 4096;
+const IDENTITY = new TextEncoder().encode(IDENTITY_KEY);
+
+export class Store {
+  private readonly logs = new Map<RangeId, RangeLogStorage>();
+  private readonly dbs: StoreDbs;
+  private readonly view: EngineKvView;
+  private readonly writer: EngineKvWriter;
+  private readonly tailEntriesMax: number;
+  private clock: Clock | undefined;
+  private closed = false;
+  private commitsTotal = 0;
+  private entriesAppendedTotal = 0;
+  private lastSyncAtMs = 0;
+  private commitMsTotal = 0;
+  readonly identity: StoreIdentity;
+
+  private constructor(
+    readonly engine: StorageEngine,
+    options: StoreCreateOptions,
+    where: string,
+    /** The data directory ("" for a store not on a directory). */
+    readonly dataDir: string,
+    private readonly lock: DirLock | undefined,
+  ) {
+    this.dbs = openStoreDbs(engine);
+    this.view = new EngineKvView(this.dbs.data);
+    this.writer = new EngineKvWriter(this.dbs.data);
+    this.tailEntriesMax = options.logTailEntriesMax ?? LOG_TAIL_ENTRIES_DEFAULT;
+    this.clock = options.clock;
+    this.identity = this.loadIdentity(options, where);
+  }
+
+  /** Opens (or creates) a store over `engine` (the simulator's disk, a test's memory). */
+  static openEngine(engine: StorageEngine, options: StoreCreateOptions): Store {
+    return new Store(engine, options, "store", "", undefined);
+  }
+
+  /** Opens (or creates) the LMDB store of `options.dataDir`; throws DATA_DIR when it cannot. */
+  static async openLmdb(options: StoreOpenOptions): Promise<Store> {
+    const dataDir = resolve(options.dataDir);
+    prepareDataDir(dataDir);
+    const lock = DirLock.acquire(dataDir);
+    let engine: LmdbEngine | undefined;
+    try {
+      const storeDir = join(dataDir, STORE_DIR_NAME);
+      ensureDir(storeDir);
+      engine = LmdbEngine.open(storeDir);
+      return new Store(engine, options, `data directory ${dataDir}`, dataDir, lock);
+    } catch (e) {
+      // Close before releasing the lock: a reopen must not meet a closing environment.
+      if (engine) await engine.close().catch(() => {});
+      lock.release();
+      throw e;
+    }
+  }
+
+  /** Same as `openLmdb` (the name stores were opened with before engines). */
+  static open(options: StoreOpenOptions): Promise<Store> {
+    return Store.openLmdb(options);
+  }
+
+  /** Sets the clock commits are timed with, unless one was given at open. */
+  useClock(clock: Clock): void {
+    this.clock ??= clock;
+  }
+
+  /** The latest committed user data. */
+  kvView(): KvView {
+    return this.view;
+  }
+
+  /** The ranges that have state in this store, in id order. */
+  rangeIds(): RangeId[] {
+    const ids: RangeId[] = [];
+    for (const { key } of this.dbs.applied.range({})) ids.push(decodeRangeKey(key) as RangeId);
+    return ids;
+  }
+
+  hasRange(rangeId: RangeId): boolean {
+    return this.dbs.applied.get(rangeKey(rangeId)) !== undefined;
+  }
+
+  /**
+   * Creates range `rangeId` with configuration `confState` (durably, before
+   * returning) unless it exists. Its log starts empty after `at` (default
+   * index 0, term 0), which counts as applied and committed: a range
+   * bootstrapped after index 0 can only be joined through a snapshot.
+   */
+  bootstrapRange(
+    rangeId: RangeId,
+    confState: ConfState,
+    at: { index: LogIndex; term: Term } = { index: logIndex(0), term: term(0) },
+  ): void {
+    this.checkOpen();
+    const key = rangeKey(rangeId);
+    if (this.dbs.applied.get(key) !== undefined) return;
+    this.engine.writeSync(() => {
+      this.dbs.hardState.put(
+        key,
+        encodeHardState({ term: at.term, vote: 0 as NodeId, commit: at.index }),
+      );
+      this.dbs.truncated.put(key, encodeTruncatedState(at));
+      this.dbs.applied.put(key, encodeAppliedState({ ...at, confState }));
+    });
+  }
+
+  /** The log storage of an existing range (loaded once, then cached). */
+  logStorage(rangeId: RangeId): RangeLogStorage {
+    this.checkOpen();
+    const cached = this.logs.get(rangeId);
+    if (cached) return cached;
+    const key = rangeKey(rangeId);
+    const applied = this.dbs.applied.get(key);
+    if (applied === undefined)
+      throw new TesseraError("INTERNAL", `range ${rangeId} has no state in this store`);
+    const hard = this.dbs.hardState.get(key);
+    const trunc = this.dbs.truncated.get(key);
+    assert(hard !== undefined && trunc !== undefined, `range ${rangeId}: raft state is missing`);
+    const truncated = decodeTruncatedState(trunc);
+    const log = new RangeLogStorage(
+      rangeId,
+      this.dbs.log,
+      {
+        hardState: decodeHardState(hard),
+        truncated,
+        applied: decodeAppliedState(applied),
+        lastIndex: this.findLastIndex(rangeId, truncated.index),
+      },
+      this.tailEntriesMax,
+    );
+    this.logs.set(rangeId, log);
+    return log;
+  }
+
+  /**
+   * The log storage of a range this store does not hold yet: empty, with no
+   * configuration, waiting for a snapshot. Only its hard state may have been
+   * written (a vote it cast before a restart), and it is kept: a replica must
+   * never vote twice in one term.
+   */
+  uninitializedLogStorage(rangeId: RangeId): RangeLogStorage {
+    this.checkOpen();
+    assert(!this.hasRange(rangeId), `range ${rangeId} is already initialized`);
+    const zero = { index: logIndex(0), term: term(0) };
+    const hard = this.dbs.hardState.get(rangeKey(rangeId));
+    const log = new RangeLogStorage(
+      rangeId,
+      this.dbs.log,
+      {
+        hardState: hard
+          ? { ...decodeHardState(hard), commit: logIndex(0) }
+          : { term: term(0), vote: 0 as NodeId, commit: logIndex(0) },
+        truncated: zero,
+        applied: {
+          ...zero,
+          confState: {
+            voters: [],
+            learners: [],
+            votersOutgoing: [],
+            learnersNext: [],
+            autoLeave: false,
+          },
+        },
+        lastIndex: logIndex(0),
+      },
+      this.tailEntriesMax,
+    );
+    this.logs.set(rangeId, log);
+    return log;
+  }
+
+  /** Forgets the cached log storage of a destroyed range. */
+  forgetRange(rangeId: RangeId): void {
+    this.logs.delete(rangeId);
+  }
+
+  /**
+   * The durable applied state of a range and the entries of its span, read in
+   * one synchronous pass (one committed state): a snapshot's content.
+   */
+  readSnapshot(
+    rangeId: RangeId,
+    spans: readonly { start: Uint8Array; end: Uint8Array }[],
+  ): { applied: AppliedState; entries: SpanEntry[] } {
+    this.checkOpen();
+    const bytes = this.dbs.applied.get(rangeKey(rangeId));
+    if (bytes === undefined) throw new TesseraError("INTERNAL", `range ${rangeId} has no state`);
+    const applied = decodeAppliedState(bytes);
+    const entries: SpanEntry[] = [];
+    for (const s of spans) {
+      if (compareBytes(s.start, s.end) >= 0) continue;
+      for (const e of this.dbs.data.range({ start: s.start, end: s.end }))
+        entries.push({ key: e.key.slice(), value: e.value.slice() });
+    }
+    return { applied, entries };
+  }
+
+  newBatch(): StoreBatch {
+    return new StoreBatch();
+  }
+
+  /**
+   * Writes `batch` in one transaction and resolves once it is durable, then
+   * publishes it to the ranges' log storage. If the batch throws, nothing of it
+   * is written and the error is rethrown.
+   */
+  async commit(batch: StoreBatch): Promise<void> {
+    this.checkOpen();
+    if (batch.isEmpty) return;
+    const started = this.clock?.monotonicMs() ?? 0;
+    await this.engine.write(() => batch.runInTxn({ dbs: this.dbs, writer: this.writer }));
+    this.commitsTotal++;
+    this.lastSyncAtMs = this.clock?.nowMs() ?? 0;
+    this.entriesAppendedTotal += batch.appendedEntries;
+    this.commitMsTotal += (this.clock?.monotonicMs() ?? 0) - started;
+    batch.runAfterCommit();
+  }
+
+  stats(): StoreStats {
+    return {
+      commitsTotal: this.commitsTotal,
+      entriesAppendedTotal: this.entriesAppendedTotal,
+      lastSyncAtMs: this.lastSyncAtMs,
+      commitMsTotal: this.commitMsTotal,
+      storeBytes: this.engine.sizeBytes(),
+    };
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Waits for pending commits, closes the engine and releases the lock. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.engine.close();
+    } finally {
+      this.lock?.release();
+    }
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new TesseraError("SHUTTING_DOWN", "the store is closed");
+  }
+
+  private findLastIndex(rangeId: RangeId, truncatedIndex: number): LogIndex {
+    for (const { key } of this.dbs.log.range({
+      start: logKey(rangeId, 0),
+      end: logKey(rangeId + 1, 0),
+      reverse: true,
+      limit: 1,
+    })) {
+      const index = logKeyIndex(key);
+      if (index > truncatedIndex) return index;
+    }
+    return logIndex(truncatedIndex);
+  }
+
+  private loadIdentity(options: StoreCreateOptions, where: string): StoreIdentity {
+    const stored = this.dbs.meta.get(IDENTITY);
+    if (stored !== undefined) return decodeIdentity(stored, where);
+    const hasData =
+      [...this.dbs.data.range({ limit: 1 })].length > 0 ||
+      [...this.dbs.applied.range({ limit: 1 })].length > 0;
+    if (hasData)
+      throw new TesseraError(
+        "DATA_DIR",
+        `${where}: holds a store without a Tessera identity (not a Tessera store)`,
+      );
+    const identity: StoreIdentity = {
+      formatVersion: STORE_FORMAT_VERSION,
+      clusterId: options.create.clusterId,
+      nodeId: options.create.nodeId,
+      createdAtMs: options.create.nowMs,
+    };
+    this.engine.writeSync(() => this.dbs.meta.put(IDENTITY, encodeIdentity(identity)));
+    return identity;
+  }
+}
+
+/** Creates the data directory or checks that it is one Tessera may use. */
+function prepareDataDir(dataDir: string): void {
+  ensureDir(dataDir);
+  const names = readdirSync(dataDir).filter((n) => !n.startsWith("."));
+  const ours = new Set([STORE_DIR_NAME, LOCK_FILE_NAME]);
+  if (names.length > 0 && !names.some((n) => ours.has(n))) {
+    throw dataDirError(dataDir, "is not empty and is not a Tessera data directory");
+  }
+}
+
+/** Whether `dataDir` holds a store already. */
+export function storeExists(dataDir: string): boolean {
+  return existsSync(join(resolve(dataDir), STORE_DIR_NAME, "data.mdb"));
+}
