@@ -278,6 +278,9 @@ export class Raft {
 
   private sendTimeoutNow(to: NodeId): void {
     this.send({ type: "MsgTimeoutNow", to });
+    // A removed leader handing over is done once the transferee has its whole
+    // log: stepping down now frees its vote for the transferee's election.
+    if (this.config.stepDownOnRemoval && !this.isVoterHere()) this.becomeFollower(this.term, NONE);
   }
 
   // -------------------------------------------------------------------------
@@ -414,6 +417,10 @@ export class Raft {
       }
       // A transfer that did not finish within an election timeout is abandoned.
       if (this.state === "leader" && this.leadTransferee !== NONE) this.abortLeaderTransfer();
+      // A removed leader whose hand-over failed tries again, maybe to another voter.
+      if (this.state === "leader" && this.config.stepDownOnRemoval && !this.isVoterHere()) {
+        this.handOverLeadership();
+      }
     }
     if (this.state !== "leader") return;
     if (this.heartbeatElapsed >= this.config.heartbeatTick) {
@@ -654,9 +661,17 @@ export class Raft {
       case "MsgBeat":
         this.broadcastHeartbeat();
         return;
-      case "MsgCheckQuorum":
+      case "MsgCheckQuorum": {
         // TEST-ONLY deliberate bug: with leaseIgnoresExpiry the lease never runs out.
-        if (!this.trk.quorumActive() && !this.config.testingKnobs.leaseIgnoresExpiry) {
+        // A removed leader handing over keeps leading without a quorum (it
+        // serves no lease reads): stepping down could strand the voters that
+        // still need its vote (see handOverLeadership).
+        const handingOver = this.config.stepDownOnRemoval && !this.isVoterHere();
+        if (
+          !this.trk.quorumActive() &&
+          !handingOver &&
+          !this.config.testingKnobs.leaseIgnoresExpiry
+        ) {
           this.becomeFollower(this.term, NONE);
         }
         // Everyone but us starts the next election timeout as inactive.
@@ -664,6 +679,7 @@ export class Raft {
           if (id !== this.id) pr.recentActive = false;
         });
         return;
+      }
       case "MsgProp":
         this.handleLeaderPropose(m);
         return;
@@ -860,6 +876,37 @@ export class Raft {
     const acks = this.readOnly.recvAck(m.from, m.context);
     if (!acks || this.trk.config.voters.voteResult(acks) !== "won") return;
     for (const rs of this.readOnly.advance(m.context)) this.respondToReadIndex(rs.req, rs.index);
+  }
+
+  /** Whether this node is a voter of the configuration it applies. */
+  private isVoterHere(): boolean {
+    const pr = this.trk.progress.get(this.id);
+    return pr !== undefined && !pr.isLearner;
+  }
+
+  /**
+   * A leader that is no longer a voter starts a transfer to the voter with the
+   * longest log, or steps down when there is none to hand over to.
+   */
+  private handOverLeadership(): void {
+    if (this.leadTransferee !== NONE) return;
+    let best: NodeId = NONE;
+    let bestMatch = -1;
+    this.trk.visit((id, pr) => {
+      if (id === this.id || pr.isLearner || !this.trk.config.voters.incoming.has(id)) return;
+      if (pr.match > bestMatch) {
+        best = id;
+        bestMatch = pr.match;
+      }
+    });
+    if (best === NONE) {
+      this.becomeFollower(this.term, NONE);
+      return;
+    }
+    this.electionElapsed = 0;
+    this.leadTransferee = best;
+    if (bestMatch === this.raftLog.lastIndex()) this.sendTimeoutNow(best);
+    else this.sendAppend(best);
   }
 
   private handleTransferLeader(m: MsgTransferLeader, pr: Progress): void {
@@ -1109,11 +1156,13 @@ export class Raft {
       assert(!cs.voters.includes(id), `${id} is both voter and learner`);
     const pr = this.trk.progress.get(this.id);
     this.isLearner = pr?.isLearner ?? false;
-    if ((!pr || this.isLearner) && this.state === "leader") {
-      // Removed or demoted, this leader keeps leading until the change commits
-      // unless asked to step down (the thesis §4.2.2 lets it step down after commit).
-      if (this.config.stepDownOnRemoval) this.becomeFollower(this.term, NONE);
-      return cs;
+    if ((!pr || this.isLearner) && this.state === "leader" && this.config.stepDownOnRemoval) {
+      // Removed or demoted, this leader hands leadership to a voter of the new
+      // configuration (thesis §4.2.2) instead of stepping down at once: voters
+      // that have not yet learned the change committed still count this node
+      // in their quorum and would wait forever for a vote it refuses them (its
+      // log is longer). Until the hand-over it keeps leading and committing.
+      this.handOverLeadership();
     }
     if (this.state !== "leader" || cs.voters.length === 0) return cs;
     if (this.maybeCommit()) {
@@ -1183,7 +1232,8 @@ export class Raft {
    * read is served safely, with a heartbeat round.
    */
   private leaseHolds(): boolean {
-    if (!this.config.checkQuorum || this.leadTransferee !== NONE) return false;
+    if (!this.config.checkQuorum || this.leadTransferee !== NONE || !this.isVoterHere())
+      return false;
     // TEST-ONLY deliberate bug (see Config.testingKnobs): the lease never runs out.
     if (this.config.testingKnobs.leaseIgnoresExpiry) return true;
     return (

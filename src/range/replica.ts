@@ -160,6 +160,9 @@ export class Replica {
         maxUncommittedEntriesSize: Math.max(options.limits.proposalBytesMax, 256 * 1024 * 1024),
         checkQuorum: true,
         preVote: true,
+        // A leader removed from its range hands leadership over before it steps
+        // down, so the voters left are never stranded waiting for its vote.
+        stepDownOnRemoval: true,
         readOnlyOption: "safe",
         rng: options.rng,
       },
