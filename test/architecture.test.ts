@@ -73,7 +73,8 @@ describe("architecture (DESIGN.md §3)", () => {
       const rel = relative(SRC, file);
       const layer = rel.split(sep)[0] as string;
       if (!(layer in ALLOWED)) {
-        if (rel.includes(sep)) violations.push(`${rel}: folder '${layer}' is not a layer of DESIGN.md §3`);
+        if (rel.includes(sep))
+          violations.push(`${rel}: folder '${layer}' is not a layer of DESIGN.md §3`);
         continue;
       }
       for (const spec of importsOf(readFileSync(file, "utf8"))) {

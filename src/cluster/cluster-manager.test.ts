@@ -60,6 +60,7 @@ function fakeHost(
     changes,
     rangeIds: () => [rangeId(1), rangeId(2)],
     rangeInfo: (id) => info(id),
+    transferLeader: async () => {},
     changeReplicas: async (id, change) => {
       changes.push([id, change]);
       const list = of(id);

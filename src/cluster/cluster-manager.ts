@@ -31,6 +31,7 @@ import {
   type Timers,
 } from "../lib/index.js";
 import type { Bus, CallContext } from "../transport/index.js";
+import { withDeadline } from "./deadline.js";
 import type { ClusterHost, RangeReplicaInfo } from "./host.js";
 import type { ClusterLimits } from "./limits.js";
 import { LivenessTracker } from "./liveness-tracker.js";
@@ -63,7 +64,10 @@ import {
   type PeerAddress,
   type PingReply,
   type PingRequest,
-  readAddresses,
+  pickAddresses,
+  readJoinRequest,
+  readPingRequest,
+  sameAddresses,
 } from "./protocol.js";
 import type { ClusterStatus, NodeStatus, RangeStatus } from "./status.js";
 
@@ -183,8 +187,20 @@ export class ClusterManager {
     return this.o.clock.monotonicMs() - this.lastPingAtMs < 3 * this.o.limits.pingIntervalMs;
   }
 
+  /**
+   * Whether this node leads range 1. On becoming leader it starts judging
+   * liveness afresh (it has heard no pings yet); on losing it, it forgets.
+   */
   isMetaLeader(): boolean {
-    return this.o.host.rangeInfo(META_RANGE_ID)?.leaderId === this.o.nodeId;
+    const leading = this.o.host.rangeInfo(META_RANGE_ID)?.leaderId === this.o.nodeId;
+    if (leading && !this.wasMetaLeader) {
+      this.wasMetaLeader = true;
+      this.liveness.restart(this.o.clock.monotonicMs());
+      this.o.logger.info({}, "this node leads the meta range");
+    } else if (!leading) {
+      this.wasMetaLeader = false;
+    }
+    return leading;
   }
 
   /** The meta leader as best known here (0 = unknown). */
@@ -243,12 +259,7 @@ export class ClusterManager {
   // Handlers
 
   private async handleJoin(raw: unknown, _ctx: CallContext): Promise<JoinReply> {
-    const obj = expectObject(raw, "join");
-    const req: JoinRequest = {
-      ...readAddresses(obj, "join"),
-      locality: readLocality(obj.locality),
-      hops: typeof obj.hops === "number" ? obj.hops : 0,
-    };
+    const req = readJoinRequest(raw);
     if (!this.isMetaLeader()) {
       return (await this.forward(METHOD_JOIN, req, req.hops ?? 0)) as JoinReply;
     }
@@ -285,13 +296,8 @@ export class ClusterManager {
   }
 
   private async handlePing(raw: unknown, ctx: CallContext): Promise<PingReply> {
-    const obj = expectObject(raw, "ping");
-    const hops = typeof obj.hops === "number" ? obj.hops : 0;
-    const req: PingRequest = {
-      ...readAddresses(obj, "ping"),
-      nodeId: expectInt(obj, "nodeId", "ping"),
-      hops,
-    };
+    const req = readPingRequest(raw);
+    const hops = req.hops ?? 0;
     const from = nodeId(hops === 0 && ctx.from !== 0 ? ctx.from : req.nodeId);
     // A node that moved is reachable at its new address at once, from here.
     const known = this.table.get(from);
@@ -320,13 +326,30 @@ export class ClusterManager {
     const obj = expectObject(raw, "admin");
     const op = expectString(obj, "op", "admin");
     const hops = typeof obj.hops === "number" ? obj.hops : 0;
-    if (!this.isMetaLeader()) return this.forward(METHOD_ADMIN, { ...obj, hops }, hops);
+    if (!this.isMetaLeader()) {
+      const target = typeof obj.nodeId === "number" ? obj.nodeId : 0;
+      if ((op === "remove" || op === "decommission") && target === this.metaLeader()) {
+        // Not through the node being taken out: it would be cut off mid-call.
+        await this.forward(METHOD_ADMIN, { op: "step-down" }, hops);
+        await this.waitMetaLeaderOtherThan(nodeId(target));
+        return this.handleAdmin(obj); // the new leader may be this node
+      }
+      return this.forward(METHOD_ADMIN, { ...obj, hops }, hops);
+    }
     switch (op) {
       case "status":
         return this.buildStatus();
+      case "step-down":
+        await this.handOver(META_RANGE_ID, this.o.nodeId);
+        return null;
       case "remove":
       case "decommission": {
         const id = nodeId(expectInt(obj, "nodeId", "admin"));
+        if (id === this.o.nodeId && hops < FORWARD_HOPS_MAX) {
+          // The meta leader does not take itself out: it hands range 1 over first.
+          await this.handOver(META_RANGE_ID, id);
+          return this.forward(METHOD_ADMIN, { ...obj, hops }, hops);
+        }
         return this.serialized(() => this.takeOut(id, op));
       }
       default:
@@ -364,10 +387,7 @@ export class ClusterManager {
       throw new TesseraError("INVALID_ARGUMENT", `node ${id} was already removed`);
     }
     if (id === this.o.nodeId) {
-      throw new TesseraError(
-        "INVALID_ARGUMENT",
-        `node ${id} leads the meta range; ${op} it from another node once leadership has moved`,
-      );
+      throw new TesseraError("UNAVAILABLE", `node ${id} still leads the meta range; retry`);
     }
     const ranges = await this.rangeViews();
     const input = { target: id, nodes: this.nodeViews(), ranges };
@@ -377,7 +397,10 @@ export class ClusterManager {
     if (op === "decommission") {
       await this.meta.putNode({ ...record, state: "decommissioning" });
     }
-    for (const c of plan.changes) await this.applyChange(c);
+    for (const c of plan.changes) {
+      if (c.change.kind === "remove") await this.handOver(c.rangeId, id);
+      await this.applyChange(c);
+    }
     await this.meta.putNode({ ...record, state: "removed" });
     this.table.set(id, { ...record, state: "removed" });
     this.o.bus.removePeer(id);
@@ -394,15 +417,9 @@ export class ClusterManager {
   private async pingOnce(): Promise<void> {
     if (this.stopped || this.pinging) return;
     if (this.isMetaLeader()) {
-      if (!this.wasMetaLeader) {
-        this.wasMetaLeader = true;
-        this.liveness.restart(this.o.clock.monotonicMs());
-        this.o.logger.info({}, "this node leads the meta range");
-      }
       this.maybeRecordOwnAddresses();
       return;
     }
-    this.wasMetaLeader = false;
     this.pinging = true;
     try {
       const reply = await this.sendPing();
@@ -523,6 +540,41 @@ export class ClusterManager {
     // The host forwards the change to the range's leader.
     await this.o.host.changeReplicas(c.rangeId, c.change, this.o.limits.replicaChangeTimeoutMs);
     this.o.logger.info({ rangeId: c.rangeId, change: c.change }, "replicas changed");
+  }
+
+  /** Waits (bounded) until this node sees a meta leader other than `old`, pinging to learn it. */
+  private async waitMetaLeaderOtherThan(old: NodeId): Promise<void> {
+    const deadline = this.o.clock.monotonicMs() + this.o.limits.clusterCallTimeoutMs;
+    while (this.o.clock.monotonicMs() < deadline) {
+      const leader = this.metaLeader();
+      if (leader !== 0 && leader !== old) return;
+      await this.sendPing().catch(() => undefined);
+      await new Promise((r) => this.o.timers.after(50, () => r(undefined)));
+    }
+    throw new TesseraError("UNAVAILABLE", `the meta range is still led by node ${old}; retry`);
+  }
+
+  /**
+   * Moves the leadership of `range` off `from` (to a live voter with the
+   * highest match, or the first live one) when `from` leads it, so a removal
+   * never asks a leader to remove itself.
+   */
+  private async handOver(range: RangeId, from: NodeId): Promise<void> {
+    const info = await this.rangeInfoAnywhere(range);
+    if (info === undefined || info.leaderId !== from) return;
+    const views = new Map(this.nodeViews().map((v) => [v.record.id, v.liveness] as const));
+    const match = new Map(info.progress.map((p) => [p.nodeId, p.matchIndex] as const));
+    const to = info.voters
+      .filter((v) => v !== from && views.get(v) === "live")
+      .sort((a, b) => (match.get(b) ?? 0) - (match.get(a) ?? 0))[0];
+    if (to === undefined) {
+      throw new TesseraError(
+        "UNAVAILABLE",
+        `range ${range} has no live voter to take over from node ${from}`,
+      );
+    }
+    this.o.logger.info({ rangeId: range, from, to }, "handing range leadership over");
+    await this.o.host.transferLeader(range, to);
   }
 
   private nodeViews(): NodeView[] {
@@ -664,41 +716,3 @@ export class ClusterManager {
     );
   }
 }
-
-/** `p`, or a TIMEOUT rejection after `ms`. */
-function withDeadline<T>(timers: Timers, p: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = timers.after(ms, () =>
-      reject(new TesseraError("TIMEOUT", `no answer within ${ms} ms`)),
-    );
-    p.then(
-      (v) => {
-        t.cancel();
-        resolve(v);
-      },
-      (e: unknown) => {
-        t.cancel();
-        reject(e);
-      },
-    );
-  });
-}
-
-function readLocality(v: unknown): Record<string, string> {
-  if (v === undefined || v === null) return {};
-  const obj = expectObject(v, "locality");
-  const out: Record<string, string> = {};
-  for (const [k, x] of Object.entries(obj)) if (typeof x === "string") out[k] = x;
-  return out;
-}
-
-function sameAddresses(r: NodeRecord, a: Addresses): boolean {
-  return (
-    r.address === a.address && r.respAddress === a.respAddress && r.httpAddress === a.httpAddress
-  );
-}
-
-function pickAddresses(a: Addresses): Addresses {
-  return { address: a.address, respAddress: a.respAddress, httpAddress: a.httpAddress };
-}
-

@@ -27,4 +27,6 @@ export interface ClusterHost {
   rangeInfo(rangeId: RangeId): RangeReplicaInfo | undefined;
   /** Runs on the range's leader; resolves once the change is committed and applied. */
   changeReplicas(rangeId: RangeId, change: ReplicaChange, timeoutMs: number): Promise<void>;
+  /** Hands the range's leadership to `to`; resolves once `to` leads. */
+  transferLeader(rangeId: RangeId, to: NodeId): Promise<void>;
 }

@@ -63,7 +63,8 @@ export interface PingReply {
 
 export type AdminRequest =
   | { readonly op: "remove" | "decommission"; readonly nodeId: number; readonly hops?: number }
-  | { readonly op: "status"; readonly hops?: number };
+  /** status: the cluster as the meta leader sees it; step-down: the meta leader hands range 1 over. */
+  | { readonly op: "status" | "step-down"; readonly hops?: number };
 
 export function expectObject(value: unknown, what: string): Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
@@ -106,4 +107,42 @@ export function readJoinReply(value: unknown): JoinReply {
       return { id: expectInt(o, "id", "peer"), address: expectString(o, "address", "peer") };
     }),
   };
+}
+
+export function readJoinRequest(value: unknown): JoinRequest {
+  const obj = expectObject(value, "join");
+  return {
+    ...readAddresses(obj, "join"),
+    locality: readLocality(obj.locality),
+    hops: typeof obj.hops === "number" ? obj.hops : 0,
+  };
+}
+
+export function readPingRequest(value: unknown): PingRequest {
+  const obj = expectObject(value, "ping");
+  return {
+    ...readAddresses(obj, "ping"),
+    nodeId: expectInt(obj, "nodeId", "ping"),
+    hops: typeof obj.hops === "number" ? obj.hops : 0,
+  };
+}
+
+function readLocality(v: unknown): Record<string, string> {
+  if (v === undefined || v === null) return {};
+  const obj = expectObject(v, "locality");
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(obj)) if (typeof x === "string") out[k] = x;
+  return out;
+}
+
+/** Whether a record already holds these addresses. */
+export function sameAddresses(r: Addresses, a: Addresses): boolean {
+  return (
+    r.address === a.address && r.respAddress === a.respAddress && r.httpAddress === a.httpAddress
+  );
+}
+
+/** Only the three addresses of `a` (a request carries more). */
+export function pickAddresses(a: Addresses): Addresses {
+  return { address: a.address, respAddress: a.respAddress, httpAddress: a.httpAddress };
 }

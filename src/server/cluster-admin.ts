@@ -33,6 +33,7 @@ export function clusterHostOf(host: StoreHost): ClusterHost {
           .map((p) => ({ nodeId: p.nodeId, matchIndex: p.match })),
       };
     },
+    transferLeader: (id, to) => host.transferLeader(id, to),
     changeReplicas: (id, change, timeoutMs) =>
       withTimeout(
         host.changeReplicas(id, [{ type: change.kind, nodeId: change.nodeId }]),

@@ -168,9 +168,9 @@ export async function startNode(
     if (start.kind === "restart")
       await checkRestartSeeds(config, bus, clusterId, clusterLimits, logger);
     bus.setIdentity(clusterId, self);
-    if (start.kind === "join") {
-      for (const p of start.peers) if (p.id !== self) bus.setPeer(p.id as NodeId, p.address);
-    }
+    // Peers first: the host's replicas talk as soon as they start.
+    const knownPeers = start.kind === "join" ? start.peers : loadPeers(store.dataDir);
+    for (const p of knownPeers) if (p.id !== self) bus.setPeer(p.id as NodeId, p.address);
 
     const host = await StoreHost.start({
       store,
@@ -219,7 +219,7 @@ export async function startNode(
         }
       },
     });
-    cluster.seedPeers(start.kind === "join" ? start.peers : loadPeers(store.dataDir));
+    cluster.seedPeers(knownPeers);
     host.setPeerDirectory((id) => cluster.nodes().find((r) => r.id === id)?.respAddress ?? "");
     cluster.start();
     cleanup.unshift(async () => cluster.stop());

@@ -6,12 +6,13 @@
  *   work on two voters, and keep working after the removed node's process is
  *   gone (it stops by itself once it learns it was removed); restarting it
  *   on its data directory is refused with a clear message;
+ * - the node leading the meta range (and the data range) can be removed: it
+ *   hands their leadership over first;
  * - a decommissioned node's replicas move to a spare node first.
  */
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import {
-  type Cluster,
   clusterStatus,
   restart,
   startCluster,
@@ -59,11 +60,7 @@ describe("cluster membership", () => {
 
   it("stops counting a removed node for quorum and refuses it when it comes back", async () => {
     const cluster = await startCluster(3);
-    const [n1, n2, n3] = cluster.nodes as [
-      (typeof cluster.nodes)[0],
-      (typeof cluster.nodes)[0],
-      (typeof cluster.nodes)[0],
-    ];
+    const [n1, n2, n3] = cluster.nodes;
     const r = await runTessera(["node", "remove", "3", "-p", String(n2!.respPort)], {
       timeoutMs: 60_000,
     });
@@ -94,6 +91,25 @@ describe("cluster membership", () => {
       /was removed from cluster/,
     );
     await withClient(n1!, async (c) => assert.equal(await c.get("after-removal"), "still"));
+    await stopAll();
+  });
+
+  it("removes the node that leads the ranges after handing their leadership over", async () => {
+    const cluster = await startCluster(3);
+    const before = await clusterStatus(cluster.nodes[1]!);
+    const leader = before.metaLeader;
+    const via = cluster.nodes.find((n) => n.nodeId !== leader)!;
+    const r = await runTessera(["node", "remove", String(leader), "-p", String(via.respPort)], {
+      timeoutMs: 60_000,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const s = await clusterStatus(via);
+    assert.notEqual(s.metaLeader, leader);
+    for (const range of s.ranges) {
+      assert.ok(!range.voters.includes(leader), `range ${range.rangeId} still has node ${leader}`);
+      assert.equal(range.voters.length, 2);
+    }
+    await withClient(via, async (c) => assert.equal(await c.set("after", "leader removal"), "OK"));
     await stopAll();
   });
 

@@ -22,7 +22,7 @@ after(stopAll);
 
 /** The cluster's write and read timeouts, and how long a request on the minority side may take to fail. */
 const TIMEOUT_MS = 3_000;
-const ERROR_MS_MAX = TIMEOUT_MS + 1_500;
+const ERROR_MS_MAX = TIMEOUT_MS + 2_000;
 
 describe("a partitioned node", () => {
   let cluster: Cluster;
