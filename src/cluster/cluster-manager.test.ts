@@ -61,6 +61,7 @@ function fakeHost(
     rangeIds: () => [rangeId(1), rangeId(2)],
     rangeInfo: (id) => info(id),
     transferLeader: async () => {},
+    setPeerCandidates: () => {},
     changeReplicas: async (id, change) => {
       changes.push([id, change]);
       const list = of(id);

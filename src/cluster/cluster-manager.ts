@@ -116,6 +116,8 @@ export class ClusterManager {
 
   constructor(private readonly o: ClusterManagerOptions) {
     this.meta = new MetaStore(o.host.service, o.systemKeyspace, o.limits.nodesMax);
+    // A node with no replica (a spare) reaches leaders through the nodes it knows.
+    o.host.setPeerCandidates(() => [...this.knownPeers.keys()]);
     this.liveness = new LivenessTracker(o.limits);
     this.addresses = o.addresses;
   }
@@ -466,8 +468,10 @@ export class ClusterManager {
     return pick;
   }
 
-  private async refreshTable(consistency: "any" | "strong" = "any"): Promise<void> {
+  private async refreshTable(level?: "any" | "strong"): Promise<void> {
     if (this.stopped) return;
+    // `any` reads the local replica of range 1; a node without one asks its leader.
+    const consistency = level ?? (this.o.host.rangeInfo(META_RANGE_ID) ? "any" : "strong");
     try {
       const records = await withDeadline(
         this.o.timers,

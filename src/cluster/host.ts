@@ -29,4 +29,6 @@ export interface ClusterHost {
   changeReplicas(rangeId: RangeId, change: ReplicaChange, timeoutMs: number): Promise<void>;
   /** Hands the range's leadership to `to`; resolves once `to` leads. */
   transferLeader(rangeId: RangeId, to: NodeId): Promise<void>;
+  /** Nodes the host may ask for a range's leader when it holds no replica of the range. */
+  setPeerCandidates(candidates: () => readonly NodeId[]): void;
 }

@@ -91,6 +91,7 @@ export class StoreHost {
   private readonly forwarder: Forwarder;
   private readonly sender: SnapshotSender | undefined;
   private peerDirectory: PeerDirectory = () => "";
+  private peerCandidates: () => readonly NodeId[] = () => [];
   private stopped = false;
 
   private constructor(private readonly options: StoreHostOptions) {
@@ -178,6 +179,14 @@ export class StoreHost {
   }
 
   /** Sets how node ids map to client-facing addresses (for status and INFO). */
+  /**
+   * Nodes to ask for a range's leader when this node holds no replica of it
+   * (a spare, or a node still joining): the cluster layer knows them all.
+   */
+  setPeerCandidates(candidates: () => readonly NodeId[]): void {
+    this.peerCandidates = candidates;
+  }
+
   setPeerDirectory(directory: PeerDirectory): void {
     this.peerDirectory = directory;
   }
@@ -422,13 +431,17 @@ export class StoreHost {
     }
   }
 
-  /** Other nodes of the ranges this node knows, to ask for a leader. */
+  /**
+   * Other nodes to ask for a leader: the members of the ranges this node
+   * knows, or, when it holds none, every node the cluster layer knows.
+   */
   private peers(): NodeId[] {
     const ids = new Set<NodeId>();
     for (const r of this.scheduler.all()) {
       const c = r.confState();
       for (const n of [...c.voters, ...c.learners]) if (n !== this.nodeId) ids.add(n);
     }
+    if (ids.size === 0) for (const n of this.peerCandidates()) if (n !== this.nodeId) ids.add(n);
     return [...ids];
   }
 }

@@ -34,6 +34,7 @@ export function clusterHostOf(host: StoreHost): ClusterHost {
       };
     },
     transferLeader: (id, to) => host.transferLeader(id, to),
+    setPeerCandidates: (candidates) => host.setPeerCandidates(candidates),
     changeReplicas: (id, change, timeoutMs) =>
       withTimeout(
         host.changeReplicas(id, [{ type: change.kind, nodeId: change.nodeId }]),

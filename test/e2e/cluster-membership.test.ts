@@ -8,6 +8,7 @@
  *   on its data directory is refused with a clear message;
  * - the node leading the meta range (and the data range) can be removed: it
  *   hands their leadership over first;
+ * - a spare node (no replicas) serves reads and writes by forwarding;
  * - a decommissioned node's replicas move to a spare node first.
  */
 import assert from "node:assert/strict";
@@ -123,6 +124,11 @@ describe("cluster membership", () => {
     await withClient(cluster.nodes[0]!, async (c) =>
       assert.equal(await c.set("moving", "along"), "OK"),
     );
+    // A spare serves every command too: it forwards to the leaders it learns of.
+    await withClient(spare, async (c) => {
+      assert.equal(await c.set("via-spare", "ok"), "OK");
+      assert.equal(await c.get("moving"), "along");
+    });
     const r = await runTessera(
       ["node", "decommission", "2", "-p", String(cluster.nodes[0]!.respPort)],
       {
