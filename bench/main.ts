@@ -118,7 +118,11 @@ async function main(): Promise<number> {
     `machine: ${machine.cpuModel}, ${machine.cores} cores, data on ${machine.dataDirFilesystem}`,
   );
   const availability = await checkTargets(options);
-  const notes: string[] = [];
+  const notes: string[] = [
+    `load average (1/5/15 min) at start ${machine.loadAverage.map((l) => l.toFixed(2)).join(" ")} on ${machine.cores} cores: ` +
+      "the machine may be shared with other processes (tests, other benchmarks) that the suite does not control; " +
+      "interleaved rounds spread that noise over every system, but absolute figures are lower than on an idle machine",
+  ];
   if (availability.get("tessera") === null || availability.get("tessera-3") === null) {
     const runtime = await tesseraRuntime();
     notes.push(`Tessera runs from ${runtime.note}`);

@@ -104,6 +104,8 @@ Options:
   --runs N             repetitions per measurement (median reported; default 3, quick 1)
   --keys N             key count for every workload (default: 100000 for set-get
                        and ycsb, 1000000 for recovery and footprint)
+  --bulk-keys N        key count of recovery and footprint only (default 1000000,
+                       quick 50000); applied after --keys
   --threads N          load generator worker threads (default ${defaultThreads})
   --out DIR            output directory (default bench/results)
   --help               this text
@@ -140,7 +142,11 @@ export function parseOptions(argv: readonly string[], defaultOutDir: string): Op
       flags.set(name, undefined);
       continue;
     }
-    if (!["--only", "--targets", "--runs", "--keys", "--threads", "--out"].includes(name)) {
+    if (
+      !["--only", "--targets", "--runs", "--keys", "--bulk-keys", "--threads", "--out"].includes(
+        name,
+      )
+    ) {
       throw new Error(`unknown option ${name} (see --help)`);
     }
     flags.set(name, eq === -1 ? words[++i] : word.slice(eq + 1));
@@ -153,6 +159,8 @@ export function parseOptions(argv: readonly string[], defaultOutDir: string): Op
     const keys = positiveInt("--keys", flags.get("--keys"));
     profile = { ...profile, keys, bulkKeys: keys };
   }
+  if (flags.has("--bulk-keys"))
+    profile = { ...profile, bulkKeys: positiveInt("--bulk-keys", flags.get("--bulk-keys")) };
   if (flags.has("--threads"))
     profile = { ...profile, threads: positiveInt("--threads", flags.get("--threads")) };
   const only = flags.has("--only") ? list("--only", flags.get("--only")) : [...WORKLOAD_IDS];

@@ -1,56 +1,99 @@
 /**
  * Tessera as a 3-node cluster: the first node bootstraps, the other two
- * `--join` it through its bus port. Clients route by slot from CLUSTER SLOTS
- * (Redis Cluster semantics), and the owner a slot lists is the leader of the
- * range holding it, which is what failover kills.
+ * `--join` it through its bus port, one after the other, and the target is
+ * ready once `TESSERA STATUS` shows every range with 3 voters, no learner and
+ * a leader, and the data range's leader reports `connected_slaves:2` in
+ * `INFO replication`.
  *
- * Until cluster membership works end to end the target is skipped; set
- * `clusterSupported` to true (or run with TESSERA_BENCH_CLUSTER=1 to try it
- * early) and the replicated-writes and failover workloads include it.
+ * There is no CLUSTER SLOTS yet: a 3-node Tessera is one replicated range, and
+ * any node accepts any command (followers forward writes and strong reads to
+ * the leader). So clients are spread round-robin over the three nodes
+ * (`slotOwner` is null): 2 of 3 clients pay one extra loopback hop through a
+ * follower. Failover kills the node whose `INFO replication` says
+ * `role:master` (the data range's leader).
  */
 
-import { keySlot } from "../loadgen/key-slot.js";
 import { RespError } from "../loadgen/resp.js";
 import { respOnce } from "../loadgen/resp-client.js";
 import { freePorts } from "../support/ports.js";
 import { makeTempDir, removeTempDir } from "../support/temp-dirs.js";
 import { waitFor } from "../support/wait.js";
 import type { NodeProcess } from "./node-process.js";
-import { clusterSlotOwners, pingOk } from "./resp-probes.js";
+import { pingOk } from "./resp-probes.js";
 import type { FailoverHooks, System, Target } from "./target.js";
 import { tesseraNode } from "./tessera-node.js";
 import { tesseraRuntime, tesseraSourcesPresent } from "./tessera-runtime.js";
 
-const clusterSupported = false;
 const nodeCount = 3;
 
-function runningEndpoints(nodes: readonly NodeProcess[]) {
-  return nodes
-    .filter((node) => node.isRunning())
-    .map((node) => ({ host: node.host, port: node.port }));
+interface StatusRange {
+  readonly rangeId: number;
+  readonly leaderId: number;
+  readonly voters: readonly number[];
+  readonly learners: readonly number[];
+}
+
+function text(value: unknown): string {
+  return Buffer.isBuffer(value) ? value.toString("utf8") : String(value);
+}
+
+/** `INFO replication` of one node as field → value, or null if it does not answer. */
+async function replicationInfo(node: NodeProcess): Promise<Map<string, string> | null> {
+  if (!node.isRunning()) return null;
+  try {
+    const reply = await respOnce(node.host, node.port, ["INFO", "replication"], 2000);
+    if (reply instanceof RespError) return null;
+    const fields = new Map<string, string>();
+    for (const line of text(reply).split(/\r?\n/)) {
+      const colon = line.indexOf(":");
+      if (colon > 0 && !line.startsWith("#"))
+        fields.set(line.slice(0, colon), line.slice(colon + 1));
+    }
+    return fields;
+  } catch {
+    return null;
+  }
+}
+
+/** True once `node` sees every range with `voters` voters, no learner and a leader. */
+async function fullyReplicated(node: NodeProcess, voters: number): Promise<boolean> {
+  try {
+    const reply = await respOnce(node.host, node.port, ["TESSERA", "STATUS"], 2000);
+    if (reply instanceof RespError) return false;
+    const status = JSON.parse(text(reply)) as { ranges?: StatusRange[] };
+    const ranges = status.ranges ?? [];
+    return (
+      ranges.length > 0 &&
+      ranges.every((r) => r.voters.length === voters && r.learners.length === 0 && r.leaderId !== 0)
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** Index of the node whose INFO replication says role:master, or -1. */
+async function masterIndex(nodes: readonly NodeProcess[]): Promise<number> {
+  const infos = await Promise.all(nodes.map((node) => replicationInfo(node)));
+  return infos.findIndex((info) => info?.get("role") === "master");
 }
 
 function failoverHooks(nodes: readonly NodeProcess[]): FailoverHooks {
-  const all = nodes.map((node) => ({ host: node.host, port: node.port }));
   return {
-    async leaderIndex(key) {
-      const running = runningEndpoints(nodes);
-      // Ask a running node; the map is expressed in indices of `running`, so translate back.
-      const owners = await clusterSlotOwners(running);
-      const owner = running[owners[keySlot(Buffer.from(key))]!]!;
-      return all.findIndex((endpoint) => endpoint.port === owner.port);
+    async leaderIndex() {
+      const index = await waitFor(
+        "a node reporting role:master",
+        async () => {
+          const i = await masterIndex(nodes);
+          return i === -1 ? undefined : i;
+        },
+        10_000,
+      );
+      return index;
     },
     async tryWrite(via, key, timeoutMs) {
       const node = nodes[via]!;
       try {
-        let reply = await respOnce(node.host, node.port, ["SET", key, "probe"], timeoutMs);
-        if (reply instanceof RespError && reply.message.startsWith("MOVED")) {
-          const [, , address] = reply.message.split(" ");
-          const port = Number(address?.split(":").pop());
-          const target = nodes.find((n) => n.port === port && n.isRunning());
-          if (target === undefined) return false;
-          reply = await respOnce(target.host, target.port, ["SET", key, "probe"], timeoutMs);
-        }
+        const reply = await respOnce(node.host, node.port, ["SET", key, "probe"], timeoutMs);
         return reply === "OK";
       } catch {
         return false;
@@ -64,22 +107,36 @@ function failoverHooks(nodes: readonly NodeProcess[]): FailoverHooks {
           timeoutMs,
         );
       }
-      await waitFor("every slot covered", () => clusterSlotOwners(all), timeoutMs);
+      await waitFor(
+        `every range replicated on ${nodeCount} voters`,
+        async () => ((await fullyReplicated(nodes[0]!, nodeCount)) ? true : undefined),
+        timeoutMs,
+        200,
+      );
+      await waitFor(
+        `the leader to see ${nodeCount - 1} connected replicas`,
+        async () => {
+          const i = await masterIndex(nodes);
+          if (i === -1) return undefined;
+          const info = await replicationInfo(nodes[i]!);
+          return info?.get("connected_slaves") === String(nodeCount - 1) ? true : undefined;
+        },
+        timeoutMs,
+        200,
+      );
     },
   };
 }
 
 export const tesseraCluster: Target = {
   name: "tessera-3",
-  description: "Tessera, 3-node cluster on loopback (Raft, 3 replicas per range)",
+  description:
+    "Tessera, 3-node cluster on loopback (one Raft range, 3 voters; clients round-robin over the nodes, followers forward to the leader)",
   protocol: "resp",
   nodeCount,
   durable: true,
   async check() {
     if (!tesseraSourcesPresent()) return "`tessera start` is not in this checkout yet";
-    if (!clusterSupported && process.env.TESSERA_BENCH_CLUSTER !== "1") {
-      return "needs --join cluster support (enable in bench/targets/tessera-cluster.ts)";
-    }
     return null;
   },
   async start(): Promise<System> {
@@ -98,20 +155,26 @@ export const tesseraCluster: Target = {
         dirs.push(dir);
         const [resp, http, bus] = ports.slice(i * 3, i * 3 + 3) as [number, number, number];
         nodes.push(
-          tesseraNode(`tessera-3-${i}`, runtime, { resp, http, bus }, dir, i === 0 ? null : join),
+          tesseraNode(
+            `tessera-3-${i}`,
+            runtime,
+            { resp, http, bus },
+            dir,
+            i === 0 ? null : join,
+            true,
+          ),
         );
       }
-      await nodes[0]!.start();
-      await Promise.all(nodes.slice(1).map((node) => node.start()));
+      // Join one at a time, as the project's own cluster tests do.
+      for (const node of nodes) await node.start();
       const endpoints = nodes.map((node) => ({ host: node.host, port: node.port }));
       const hooks = failoverHooks(nodes);
-      await hooks.waitHealthy(60_000);
-      const slotOwner = await clusterSlotOwners(endpoints);
+      await hooks.waitHealthy(120_000);
       return {
         target: "tessera-3",
         protocol: "resp",
         nodes,
-        slotOwner,
+        slotOwner: null,
         endpoints: () => endpoints,
         failover: hooks,
         close,

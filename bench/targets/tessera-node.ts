@@ -34,6 +34,8 @@ export function tesseraNode(
   ports: TesseraPorts,
   dataDir: string,
   join: string | null,
+  /** Pass `--join` only on the first start; a restart finds its cluster from its data. */
+  joinOnFirstStartOnly = false,
 ): NodeProcess {
   const host = "127.0.0.1";
   return new NodeProcess({
@@ -44,7 +46,7 @@ export function tesseraNode(
     command: process.execPath,
     cwd: REPO_ROOT,
     env: tesseraEnv(),
-    args: () => [
+    args: (startCount) => [
       runtime.entry,
       "start",
       "--port",
@@ -57,7 +59,7 @@ export function tesseraNode(
       dataDir,
       "--bind",
       host,
-      ...(join === null ? [] : ["--join", join]),
+      ...(join === null || (joinOnFirstStartOnly && startCount > 0) ? [] : ["--join", join]),
     ],
     ready: async (child) => loggedReady(child) || (await pingOk(host, ports.resp)),
     readyTimeoutMs: 180_000,

@@ -3,7 +3,8 @@
  * (50, then 500) each with one write in flight, 100-byte values to uniformly
  * chosen keys, on a 3-node Tessera cluster and on a 3-member etcd cluster.
  * Both acknowledge a write only once a majority has fsynced it. Tessera is
- * driven over RESP (SET, routed by slot); etcd through its HTTP/JSON gateway
+ * driven over RESP (SET; clients round-robin over the nodes, followers forward
+ * to the leader, so 2 of 3 clients pay one extra hop); etcd through its HTTP/JSON gateway
  * (`POST /v3/kv/put`) with one keep-alive connection per client, spread over
  * the members — the same concurrency, value size and key choice.
  */
@@ -74,7 +75,8 @@ export const replicated: Workload = {
     warmupMs: options.replicatedWarmupMs,
     durationMs: options.replicatedDurationMs,
     etcdInterface: "HTTP/JSON gateway POST /v3/kv/put, keep-alive, one connection per client",
-    tesseraInterface: "RESP SET, routed by slot, pipeline 1",
+    tesseraInterface:
+      "RESP SET, pipeline 1, clients round-robin over the 3 nodes (followers forward to the leader: one extra hop for 2/3 of clients)",
   }),
   async round(ctx, system): Promise<RoundResult> {
     const out: RoundResult = {};
