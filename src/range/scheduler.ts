@@ -176,7 +176,15 @@ export class StoreScheduler {
       if (c) work.push([r, c]);
     }
     for (const r of destroyed) {
-      r.close(new TesseraError("NOT_LEADER", `range ${r.rangeId} was removed from this node`));
+      // Writes still waiting here may have reached the log and may yet commit
+      // under another leader: their outcome is unknown (TIMEOUT), never a
+      // refusal a forwarder could retry (that would apply them twice).
+      r.close(
+        new TesseraError(
+          "TIMEOUT",
+          `range ${r.rangeId} was removed from this node while requests were pending; their outcome is unknown`,
+        ),
+      );
       this.replicas.delete(r.rangeId);
       const log = this.store.logStorage(r.rangeId);
       batch.destroyRange(log, r.spans, () => {
