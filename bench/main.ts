@@ -10,7 +10,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import { HELP, type Options, parseOptions } from "./options.js";
+import { HELP, isScaleWorkload, type Options, parseOptions } from "./options.js";
 import { runJson } from "./report/json.js";
 import { runMarkdown, workloadMarkdown } from "./report/markdown.js";
 import type { RunReport, WorkloadReport } from "./report/model.js";
@@ -22,7 +22,7 @@ import { elapsedSeconds, progress } from "./support/progress.js";
 import { removeTempDirs } from "./support/temp-dirs.js";
 import { TARGETS } from "./targets/index.js";
 import { tesseraRuntime } from "./targets/tessera-runtime.js";
-import { WORKLOADS } from "./workloads/index.js";
+import { systemsOf, WORKLOADS } from "./workloads/index.js";
 
 const defaultOutDir = new URL("./results/", import.meta.url).pathname;
 let cancelled = false;
@@ -71,7 +71,11 @@ function installExitHandlers(): void {
 
 async function checkTargets(options: Options): Promise<Availability> {
   const availability = new Map<string, string | null>();
+  // Only the systems the selected workloads compare (a default run never starts the
+  // scale group's clusters, and does not list them).
+  const used = new Set(options.only.flatMap((id) => systemsOf(WORKLOADS[id].comparisons(options))));
   for (const target of TARGETS) {
+    if (!used.has(target.name)) continue;
     if (options.targets.length > 0 && !options.targets.includes(target.name)) continue;
     const reason = await target.check();
     availability.set(target.name, reason);
@@ -91,11 +95,17 @@ async function checkTargets(options: Options): Promise<Availability> {
   return availability;
 }
 
+/** `scale` when only the scale group ran (so its figures never replace the main report), else `latest`. */
+function outputStem(options: Options): string {
+  return options.only.every(isScaleWorkload) ? "scale" : "latest";
+}
+
 function writeOutputs(options: Options, run: RunReport): void {
+  const stem = outputStem(options);
   mkdirSync(options.outDir, { recursive: true });
-  writeFileSync(join(options.outDir, "latest.md"), runMarkdown(run));
-  writeFileSync(join(options.outDir, "latest.json"), runJson(run));
-  writeFileSync(join(options.outDir, "latest.svg"), runSvg(run));
+  writeFileSync(join(options.outDir, `${stem}.md`), runMarkdown(run));
+  writeFileSync(join(options.outDir, `${stem}.json`), runJson(run));
+  writeFileSync(join(options.outDir, `${stem}.svg`), runSvg(run));
 }
 
 async function main(): Promise<number> {
@@ -123,7 +133,7 @@ async function main(): Promise<number> {
       "the machine may be shared with other processes (tests, other benchmarks) that the suite does not control; " +
       "interleaved rounds spread that noise over every system, but absolute figures are lower than on an idle machine",
   ];
-  if (availability.get("tessera") === null || availability.get("tessera-3") === null) {
+  if ([...availability].some(([name, reason]) => name.startsWith("tessera") && reason === null)) {
     const runtime = await tesseraRuntime();
     notes.push(`Tessera runs from ${runtime.note}`);
     progress(`Tessera runs from ${runtime.note}`);
@@ -159,7 +169,7 @@ async function main(): Promise<number> {
   };
   writeOutputs(options, run);
   progress(
-    `wrote ${join(options.outDir, "latest.md")}, latest.json, latest.svg in ${elapsedSeconds().toFixed(0)} s`,
+    `wrote ${join(options.outDir, `${outputStem(options)}.md`)}, .json, .svg in ${elapsedSeconds().toFixed(0)} s`,
   );
   return 0;
 }

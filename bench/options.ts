@@ -14,7 +14,18 @@ export const WORKLOAD_IDS = [
   "recovery",
   "footprint",
 ] as const;
-export type WorkloadId = (typeof WORKLOAD_IDS)[number];
+
+/**
+ * The optional scale group (`--only scale`, or any of its ids): Tessera
+ * against itself as ranges multiply — not part of a default run.
+ */
+export const SCALE_WORKLOAD_IDS = ["scale-ranges", "scale-idle", "scale-move"] as const;
+export type WorkloadId = (typeof WORKLOAD_IDS)[number] | (typeof SCALE_WORKLOAD_IDS)[number];
+const ALL_WORKLOAD_IDS: readonly WorkloadId[] = [...WORKLOAD_IDS, ...SCALE_WORKLOAD_IDS];
+
+export function isScaleWorkload(id: string): boolean {
+  return (SCALE_WORKLOAD_IDS as readonly string[]).includes(id);
+}
 
 export interface Profile {
   /** Repetitions of every measurement; the median is reported. */
@@ -38,6 +49,20 @@ export interface Profile {
   readonly failoverTrials: number;
   /** Load generator worker threads. */
   readonly threads: number;
+  // ---- the scale group ----
+  readonly scaleClients: number;
+  readonly scaleWarmupMs: number;
+  readonly scaleDurationMs: number;
+  /** Ranges one node holds in scale-idle (fewer if splitting them exceeds the budget). */
+  readonly idleRanges: number;
+  /** Longest time scale-idle may spend splitting; it then measures what it has. */
+  readonly idleSplitBudgetMs: number;
+  /** Length of the idle CPU sample. */
+  readonly idleSampleMs: number;
+  /** Bytes loaded into the one range scale-move moves. */
+  readonly moveBytes: number;
+  /** Size of each value scale-move loads. */
+  readonly moveValueBytes: number;
 }
 
 export interface Options extends Profile {
@@ -68,6 +93,14 @@ export const FULL: Profile = {
   replicatedDurationMs: 15_000,
   failoverTrials: 5,
   threads: defaultThreads,
+  scaleClients: 50,
+  scaleWarmupMs: 3_000,
+  scaleDurationMs: 15_000,
+  idleRanges: 10_000,
+  idleSplitBudgetMs: 30 * 60_000,
+  idleSampleMs: 20_000,
+  moveBytes: 1024 * 1024 * 1024,
+  moveValueBytes: 256 * 1024,
 };
 
 export const QUICK: Profile = {
@@ -87,6 +120,14 @@ export const QUICK: Profile = {
   replicatedDurationMs: 2_500,
   failoverTrials: 2,
   threads: defaultThreads,
+  scaleClients: 50,
+  scaleWarmupMs: 500,
+  scaleDurationMs: 3_000,
+  idleRanges: 500,
+  idleSplitBudgetMs: 2 * 60_000,
+  idleSampleMs: 20_000,
+  moveBytes: 32 * 1024 * 1024,
+  moveValueBytes: 256 * 1024,
 };
 
 export const HELP = `Usage: npm run bench -- [options]
@@ -99,6 +140,9 @@ Options:
   --quick              one run of everything with small sizes (< 3 minutes)
   --only LIST          workloads to run, comma-separated, from:
                        ${WORKLOAD_IDS.join(",")}
+                       and the optional scale group (not run by default;
+                       \`scale\` = all three; results in scale.{md,json,svg}):
+                       ${SCALE_WORKLOAD_IDS.join(",")}
   --targets LIST       systems to run, comma-separated, from:
                        tessera,tessera-3,redis-durable,redis-memory,redis-cluster,etcd
   --runs N             repetitions per measurement (median reported; default 3, quick 1)
@@ -107,6 +151,8 @@ Options:
   --bulk-keys N        key count of recovery and footprint only (default 1000000,
                        quick 50000); applied after --keys
   --threads N          load generator worker threads (default ${defaultThreads})
+  --idle-ranges N      ranges one node holds in scale-idle (default 10000, quick 500)
+  --move-mib N         MiB loaded into the range scale-move moves (default 1024, quick 32)
   --out DIR            output directory (default bench/results)
   --help               this text
 
@@ -143,9 +189,17 @@ export function parseOptions(argv: readonly string[], defaultOutDir: string): Op
       continue;
     }
     if (
-      !["--only", "--targets", "--runs", "--keys", "--bulk-keys", "--threads", "--out"].includes(
-        name,
-      )
+      ![
+        "--only",
+        "--targets",
+        "--runs",
+        "--keys",
+        "--bulk-keys",
+        "--threads",
+        "--out",
+        "--idle-ranges",
+        "--move-mib",
+      ].includes(name)
     ) {
       throw new Error(`unknown option ${name} (see --help)`);
     }
@@ -163,10 +217,23 @@ export function parseOptions(argv: readonly string[], defaultOutDir: string): Op
     profile = { ...profile, bulkKeys: positiveInt("--bulk-keys", flags.get("--bulk-keys")) };
   if (flags.has("--threads"))
     profile = { ...profile, threads: positiveInt("--threads", flags.get("--threads")) };
-  const only = flags.has("--only") ? list("--only", flags.get("--only")) : [...WORKLOAD_IDS];
+  if (flags.has("--idle-ranges"))
+    profile = { ...profile, idleRanges: positiveInt("--idle-ranges", flags.get("--idle-ranges")) };
+  if (flags.has("--move-mib"))
+    profile = {
+      ...profile,
+      moveBytes: positiveInt("--move-mib", flags.get("--move-mib")) * 1024 * 1024,
+    };
+  const only = flags.has("--only")
+    ? list("--only", flags.get("--only")).flatMap((id) =>
+        id === "scale" ? [...SCALE_WORKLOAD_IDS] : [id],
+      )
+    : [...WORKLOAD_IDS];
   for (const id of only) {
-    if (!(WORKLOAD_IDS as readonly string[]).includes(id)) {
-      throw new Error(`unknown workload '${id}'; choose from ${WORKLOAD_IDS.join(",")}`);
+    if (!(ALL_WORKLOAD_IDS as readonly string[]).includes(id)) {
+      throw new Error(
+        `unknown workload '${id}'; choose from ${ALL_WORKLOAD_IDS.join(",")} or scale`,
+      );
     }
   }
   const out = flags.get("--out");

@@ -19,9 +19,17 @@ import {
 function comparisonTable(report: WorkloadReport, comparison: Comparison): string[] {
   const metrics = report.metrics;
   const headline = metrics[0]!;
-  const header = ["system", ...metrics.map(heading), `ratio ${headline.label}`];
+  // A comparison without peers (Tessera against a fixed figure of its own) has no ratio.
+  const ratios = comparison.peers.length > 0;
+  const header = [
+    "system",
+    ...metrics.map(heading),
+    ...(ratios ? [`ratio ${headline.label}`] : []),
+  ];
   const ratioMetric =
-    report.chart[1] !== undefined ? metrics.find((m) => m.key === report.chart[1]) : undefined;
+    ratios && report.chart[1] !== undefined
+      ? metrics.find((m) => m.key === report.chart[1])
+      : undefined;
   if (ratioMetric !== undefined && ratioMetric !== headline)
     header.push(`ratio ${ratioMetric.label}`);
   const lines = [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`];
@@ -37,7 +45,7 @@ function comparisonTable(report: WorkloadReport, comparison: Comparison): string
         : formatRatio(
             ratio(metric, spreadOf(tessera, metric.key)?.median, spreadOf(m, metric.key)?.median),
           );
-    cells.push(ratioCell(headline));
+    if (ratios) cells.push(ratioCell(headline));
     if (ratioMetric !== undefined && ratioMetric !== headline) cells.push(ratioCell(ratioMetric));
     if (m === undefined) {
       const why =
@@ -54,10 +62,8 @@ function comparisonTable(report: WorkloadReport, comparison: Comparison): string
 export function workloadMarkdown(report: WorkloadReport): string {
   const lines = [`## ${report.title}`, "", report.measures, ""];
   for (const comparison of report.comparisons) {
-    lines.push(
-      `**${comparison.case}** — ${comparison.tessera} vs ${comparison.peers.join(", ")}`,
-      "",
-    );
+    const against = comparison.peers.length > 0 ? ` vs ${comparison.peers.join(", ")}` : "";
+    lines.push(`**${comparison.case}** — ${comparison.tessera}${against}`, "");
     lines.push(...comparisonTable(report, comparison), "");
   }
   for (const s of report.skipped) lines.push(`- skipped **${s.system}**: ${s.reason}`);

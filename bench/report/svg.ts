@@ -28,6 +28,8 @@ const panelGap = 14;
 const COLORS: Record<string, string> = {
   tessera: "#1f6feb",
   "tessera-3": "#0b3d91",
+  "tessera-3-r64": "#1f6feb",
+  "tessera-3-r1": "#6e9fd8",
   "redis-durable": "#d1495b",
   "redis-memory": "#edae49",
   "redis-cluster": "#8f2d56",
@@ -75,7 +77,7 @@ function panel(
     text(
       margin,
       y + 15,
-      `${comparison.case} — ${comparison.tessera} vs ${comparison.peers.join(", ")}`,
+      `${comparison.case} — ${comparison.tessera}${comparison.peers.length > 0 ? ` vs ${comparison.peers.join(", ")}` : ""}`,
       'class="panel"',
     ),
   );

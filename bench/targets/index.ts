@@ -8,6 +8,7 @@ import { redisCluster } from "./redis-cluster.js";
 import type { Target } from "./target.js";
 import { tessera } from "./tessera.js";
 import { tesseraCluster } from "./tessera-cluster.js";
+import { tesseraManyRanges, tesseraOneRange } from "./tessera-sharded.js";
 
 export const TARGETS: readonly Target[] = [
   tessera,
@@ -16,11 +17,14 @@ export const TARGETS: readonly Target[] = [
   redisMemory,
   redisCluster,
   etcd,
+  // The scale group's clusters (Tessera against itself).
+  tesseraOneRange,
+  tesseraManyRanges,
 ];
 
 export function targetNamed(name: string): Target | undefined {
   return TARGETS.find((target) => target.name === name);
 }
 
-export type { FailoverHooks, Protocol, System, Target } from "./target.js";
+export type { FailoverHooks, Protocol, ShardingHooks, System, Target } from "./target.js";
 export { INSTALL_HINT } from "./target.js";

@@ -9,6 +9,7 @@
  */
 import type { Endpoint } from "../loadgen/resp-load-spec.js";
 import type { NodeProcess } from "./node-process.js";
+import type { RangeRow } from "./tessera-admin.js";
 
 /** How a workload talks to a system. */
 export type Protocol = "resp" | "etcd-http";
@@ -28,6 +29,8 @@ export interface System {
    * over (single nodes, Redis Cluster without replicas).
    */
   readonly failover?: FailoverHooks;
+  /** For a cluster of many ranges (the scale group): its range table and membership. */
+  readonly sharding?: ShardingHooks;
   /** Stops every process and removes the data directories. */
   close(): Promise<void>;
 }
@@ -37,6 +40,24 @@ export interface FailoverHooks {
   tryWrite(via: number, key: string, timeoutMs: number): Promise<boolean>;
   /** Resolves once every node is back and the system is healthy again. */
   waitHealthy(timeoutMs: number): Promise<void>;
+}
+
+export interface ShardingHooks {
+  /** Re-reads the slot owners from CLUSTER SLOTS (the cluster moves leaders on its own). */
+  refreshSlotOwner(): Promise<void>;
+  /** Every range, as a voter that knows its leader describes it. */
+  ranges(): Promise<RangeRow[]>;
+  /** Resolves once every range has its voters, no learner and a leader. */
+  waitHealthy(timeoutMs: number): Promise<unknown>;
+  /** The cluster's id of `nodes[index]`. */
+  nodeId(index: number): Promise<number>;
+  /** Starts a node that joins the cluster; resolves with its index in `nodes`. */
+  addNode(): Promise<number>;
+  /**
+   * Decommissions `nodes[index]` (its replicas move first), then stops its
+   * process; resolves with the refusals ("retry") it retried.
+   */
+  decommission(index: number, timeoutMs: number): Promise<string[]>;
 }
 
 export interface Target {

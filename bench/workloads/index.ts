@@ -6,6 +6,9 @@ import { failover } from "./failover.js";
 import { footprint } from "./footprint.js";
 import { recovery } from "./recovery.js";
 import { replicated } from "./replicated.js";
+import { scaleIdle } from "./scale-idle.js";
+import { scaleMove } from "./scale-move.js";
+import { scaleRanges } from "./scale-ranges.js";
 import { setGet } from "./set-get.js";
 import type { Workload } from "./workload.js";
 import { ycsb } from "./ycsb.js";
@@ -17,6 +20,9 @@ export const WORKLOADS: Record<WorkloadId, Workload> = {
   failover,
   recovery,
   footprint,
+  "scale-ranges": scaleRanges,
+  "scale-idle": scaleIdle,
+  "scale-move": scaleMove,
 };
 
 export type { RoundResult, RunContext, Workload } from "./workload.js";

@@ -95,6 +95,36 @@ export const OPTIONS: readonly OptionSpec[] = [
     shown: "3",
   },
   {
+    flag: "dead-after-ms",
+    kind: "int",
+    help: "a node silent this long is dead; its replicas are rebuilt elsewhere",
+    shown: "60000",
+  },
+  {
+    flag: "split-keys-max",
+    kind: "int",
+    help: "a range holding more keys splits",
+    shown: "500000",
+  },
+  {
+    flag: "split-bytes-max",
+    kind: "int",
+    help: "a range holding more bytes splits",
+    shown: String(64 * 1024 * 1024),
+  },
+  {
+    flag: "split-ops-per-sec-max",
+    kind: "int",
+    help: "a range serving more operations per second splits",
+    shown: "2000",
+  },
+  {
+    flag: "redirect",
+    kind: "string",
+    help: "MOVED for cluster clients: auto|always|never",
+    shown: "auto",
+  },
+  {
     flag: "enable-fault-injection",
     kind: "bool",
     help: "accept DEBUG FAULT (bus delay/drop/partition); tests and drills only",
@@ -328,6 +358,21 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Nod
   ) as unknown as NodeLimits;
   const replicationFactor = num("replication-factor", 3);
   if (replicationFactor === 0) throw new ConfigError("replication-factor must be positive");
+  const deadAfterMs = num("dead-after-ms", 60_000);
+  if (deadAfterMs < 2000) throw new ConfigError("dead-after-ms must be at least 2000");
+  const splitKeysMax = num("split-keys-max", 500_000);
+  const splitBytesMax = num("split-bytes-max", 64 * 1024 * 1024);
+  const splitOpsPerSecMax = num("split-ops-per-sec-max", 2_000);
+  for (const [name, v] of [
+    ["split-keys-max", splitKeysMax],
+    ["split-bytes-max", splitBytesMax],
+    ["split-ops-per-sec-max", splitOpsPerSecMax],
+  ] as const) {
+    if (v < 4) throw new ConfigError(`${name} must be at least 4`);
+  }
+  const redirect = str("redirect") ?? "auto";
+  if (redirect !== "auto" && redirect !== "always" && redirect !== "never")
+    throw new ConfigError(`redirect must be auto, always or never, got '${redirect}'`);
   const faultGot = pick("enable-fault-injection");
   const faultInjection = faultGot ? asBool(faultGot[0], faultGot[1]) : false;
   const joinGot = pick("join");
@@ -350,5 +395,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Nod
     limits,
     replicationFactor,
     faultInjection,
+    deadAfterMs,
+    splitKeysMax,
+    splitBytesMax,
+    splitOpsPerSecMax,
+    redirect,
   };
 }

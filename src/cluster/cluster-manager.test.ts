@@ -42,6 +42,7 @@ function fakeHost(
     write: async (cmd) => ({ reply: kv.write(cmd), index: 0 }),
     read: async (cmd) => kv.read(cmd),
     waitForReplicas: async () => 0,
+    ranges: () => [],
     keyspaceStats: () => [],
     status: () => {
       throw new Error("unused");
@@ -59,6 +60,20 @@ function fakeHost(
     service,
     changes,
     rangeIds: () => [rangeId(1), rangeId(2)],
+    ranges: () =>
+      [rangeId(1), rangeId(2)].map((id) => ({
+        rangeId: id,
+        start: Uint8Array.of(id),
+        end: Uint8Array.of(id + 1),
+        generation: 1,
+        voters: [...of(id)],
+        learners: [],
+        leaderId: 1,
+      })),
+    refreshRanges: async () => {},
+    rangeLoads: () => [],
+    split: async () => rangeId(9),
+    merge: async () => {},
     rangeInfo: (id) => info(id),
     transferLeader: async () => {},
     setPeerCandidates: () => {},

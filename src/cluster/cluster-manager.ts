@@ -20,16 +20,22 @@
 import {
   assert,
   type Clock,
+  compareBytes,
   type KeyspaceId,
+  keyspaceId,
+  keyspaceOfBound,
   META_RANGE_ID,
   type NodeId,
   nodeId,
   type RangeId,
   rangeId,
+  SLOT_COUNT,
+  slotBoundaryKey,
   TesseraError,
   type TimerHandle,
   type Timers,
 } from "../lib/index.js";
+import type { RangeLoadReport } from "../range/index.js";
 import type { Bus, CallContext } from "../transport/index.js";
 import { withDeadline } from "./deadline.js";
 import type { ClusterHost, RangeReplicaInfo } from "./host.js";
@@ -38,11 +44,16 @@ import { LivenessTracker } from "./liveness-tracker.js";
 import { MetaStore } from "./meta-store.js";
 import { isMember, type NodeRecord } from "./node-record.js";
 import {
+  checkPlannerSettings,
+  DEFAULT_PLANNER_SETTINGS,
   type Liveness,
   type NodeView,
+  type PlannedAction,
+  type PlannedRange,
+  type PlannerSettings,
+  planCluster,
   planDecommission,
   planRemoval,
-  planReplication,
   type RangeChange,
   type RangeView,
 } from "./planner/index.js";
@@ -61,6 +72,7 @@ import {
   METHOD_JOIN,
   METHOD_PING,
   METHOD_RANGE_INFO,
+  METHOD_RANGE_LOADS,
   type PeerAddress,
   type PingReply,
   type PingRequest,
@@ -70,6 +82,32 @@ import {
   sameAddresses,
 } from "./protocol.js";
 import type { ClusterStatus, NodeStatus, RangeStatus } from "./status.js";
+
+/** The pause before planning again after a pass that changed something. */
+const REPLAN_AFTER_MS = 50;
+/** Ranges a decommission or removal changes at once. */
+const TAKE_OUT_PARALLEL_RANGES = 4;
+
+function describeAction(a: PlannedAction): string {
+  switch (a.kind) {
+    case "merge":
+      return `merge ranges ${a.leftRangeId} and ${a.rightRangeId} (${a.reason})`;
+    case "transfer-leader":
+      return `move the leadership of range ${a.rangeId} to node ${a.to} (${a.reason})`;
+    case "split":
+      return `split range ${a.rangeId} (${a.reason})`;
+    default:
+      return `${a.kind} node ${a.nodeId} on range ${a.rangeId} (${a.reason})`;
+  }
+}
+
+/** The keyspace a span lies in, or undefined when it spans several. */
+function keyspaceOfSpan(start: Uint8Array, end: Uint8Array): number | undefined {
+  const ks = keyspaceOfBound(start) ?? (start.length <= 1 ? keyspaceId(0) : undefined);
+  if (ks === undefined) return undefined;
+  const ksEnd = slotBoundaryKey(ks, SLOT_COUNT);
+  return compareBytes(end, ksEnd) <= 0 ? ks : undefined;
+}
 
 export interface ClusterLogger {
   info(fields: Record<string, unknown>, message: string): void;
@@ -85,9 +123,11 @@ export interface ClusterManagerOptions {
   readonly bus: Bus;
   readonly host: ClusterHost;
   readonly systemKeyspace: KeyspaceId;
-  /** Ranges of the cluster (until range descriptors live in range 1). */
-  readonly rangeIds: readonly RangeId[];
+  /** @deprecated ranges come from the host's range cache (the meta table). */
+  readonly rangeIds?: readonly RangeId[];
   readonly replicationFactor: number;
+  /** Split bounds and the like; replicationFactor comes from above. Defaults: DEFAULT_PLANNER_SETTINGS. */
+  readonly planner?: Partial<Omit<PlannerSettings, "replicationFactor">>;
   readonly limits: ClusterLimits;
   readonly timers: Timers;
   readonly clock: Clock;
@@ -119,6 +159,7 @@ export class ClusterManager {
     // A node with no replica (a spare) reaches leaders through the nodes it knows.
     o.host.setPeerCandidates(() => [...this.knownPeers.keys()]);
     this.liveness = new LivenessTracker(o.limits);
+    checkPlannerSettings(this.plannerSettings());
     this.addresses = o.addresses;
   }
 
@@ -149,6 +190,7 @@ export class ClusterManager {
     bus.handle(METHOD_PING, (req, ctx) => this.handlePing(req, ctx));
     bus.handle(METHOD_ADMIN, (req) => this.handleAdmin(req));
     bus.handle(METHOD_CHANGE_REPLICAS, (req) => this.handleChangeReplicas(req));
+    bus.handle(METHOD_RANGE_LOADS, async () => this.o.host.rangeLoads());
     bus.handle(METHOD_RANGE_INFO, async (req) => {
       const id = rangeId(expectInt(expectObject(req, "range info"), "rangeId", "range info"));
       return this.o.host.rangeInfo(id) ?? null;
@@ -399,10 +441,19 @@ export class ClusterManager {
     if (op === "decommission") {
       await this.meta.putNode({ ...record, state: "decommissioning" });
     }
-    for (const c of plan.changes) {
-      if (c.change.kind === "remove") await this.handOver(c.rangeId, id);
-      await this.applyChange(c);
-    }
+    // Ranges move in parallel (a few at a time); each range's changes in order.
+    const byRange = new Map<RangeId, RangeChange[]>();
+    for (const c of plan.changes) byRange.set(c.rangeId, [...(byRange.get(c.rangeId) ?? []), c]);
+    const queue = [...byRange.values()];
+    const worker = async () => {
+      for (let cs = queue.shift(); cs !== undefined; cs = queue.shift()) {
+        for (const c of cs) {
+          if (c.change.kind === "remove") await this.handOver(c.rangeId, id);
+          await this.applyChange(c);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: TAKE_OUT_PARALLEL_RANGES }, worker));
     await this.meta.putNode({ ...record, state: "removed" });
     this.table.set(id, { ...record, state: "removed" });
     this.o.bus.removePeer(id);
@@ -513,23 +564,128 @@ export class ClusterManager {
     }
   }
 
+  /**
+   * One planning pass on the meta leader: the range cache (refreshed from the
+   * meta table), each range's load from its leader, the node table and
+   * liveness go into the pure `planCluster`; its actions run concurrently
+   * (the planner never gives one range two actions, and bounds how many run
+   * at once), each forwarded to the range's leader.
+   */
   private async replicatePass(): Promise<void> {
     if (this.stopped || this.replicating || !this.isMetaLeader()) return;
     this.replicating = true;
+    // A plan is bounded; while it finds work, plan again at once.
+    let again = false;
     try {
       await this.serialized(async () => {
         if (this.table.size === 0) await this.refreshTable("strong");
-        const plan = planReplication({
+        await this.o.host.refreshRanges().catch(() => undefined);
+        const ranges = await this.plannedRanges();
+        const actions = planCluster({
           nodes: this.nodeViews(),
-          ranges: await this.rangeViews(),
-          replicationFactor: this.o.replicationFactor,
+          ranges,
+          settings: this.plannerSettings(),
         });
-        for (const c of plan) await this.applyChange(c);
+        const results = await Promise.allSettled(actions.map((a) => this.execute(a)));
+        // Plan again soon only after a change to the replica sets or the range
+        // table succeeded (leader moves settle on their own; a failing action
+        // waits for the next regular pass rather than spinning).
+        again = actions.some(
+          (a, i) => a.kind !== "transfer-leader" && results[i]!.status === "fulfilled",
+        );
+        for (const [i, r] of results.entries()) {
+          if (r.status === "rejected")
+            this.o.logger.warn(
+              { action: describeAction(actions[i]!), err: String(r.reason) },
+              "planned action failed; the next pass plans again",
+            );
+        }
       });
     } catch (err) {
       this.o.logger.warn({ err: String(err) }, "replicate pass failed; retrying later");
     } finally {
       this.replicating = false;
+    }
+    if (again) this.o.timers.after(REPLAN_AFTER_MS, () => void this.replicatePass());
+  }
+
+  private plannerSettings(): PlannerSettings {
+    return {
+      ...DEFAULT_PLANNER_SETTINGS,
+      ...this.o.planner,
+      replicationFactor: this.o.replicationFactor,
+    };
+  }
+
+  /** Every range with its members, leader and load (asked of every live node). */
+  private async plannedRanges(): Promise<PlannedRange[]> {
+    const loads = new Map<number, RangeLoadReport>();
+    for (const l of this.o.host.rangeLoads()) loads.set(l.rangeId, l);
+    const others = this.nodes().filter(
+      (n) => isMember(n) && n.id !== this.o.nodeId && this.livenessOf(n.id) === "live",
+    );
+    const replies = await Promise.allSettled(
+      others.map((n) =>
+        this.o.bus.call(
+          n.id,
+          METHOD_RANGE_LOADS,
+          {},
+          { timeoutMs: this.o.limits.clusterCallTimeoutMs },
+        ),
+      ),
+    );
+    for (const r of replies) {
+      if (r.status !== "fulfilled" || !Array.isArray(r.value)) continue;
+      for (const l of r.value as RangeLoadReport[]) {
+        loads.set(Number(l.rangeId), {
+          ...l,
+          splitKey:
+            l.splitKey === undefined || l.splitKey === null
+              ? undefined
+              : new Uint8Array(l.splitKey),
+        });
+      }
+    }
+    // A stale range cache may show one range as several clipped pieces: plan each range once.
+    const seen = new Set<number>();
+    const unique = this.o.host.ranges().filter((r) => !seen.has(r.rangeId) && seen.add(r.rangeId));
+    return unique.map((r) => {
+      const load = loads.get(r.rangeId);
+      return {
+        rangeId: rangeId(r.rangeId),
+        voters: r.voters.map((v) => nodeId(v)),
+        learners: r.learners.map((v) => nodeId(v)),
+        leaderId: nodeId(r.leaderId),
+        start: r.start,
+        end: r.end,
+        keyspace: keyspaceOfSpan(r.start, r.end),
+        load: load && { keys: load.keys, bytes: load.bytes, opsPerSec: load.opsPerSec },
+        splitKey: load?.splitKey,
+        splittable: r.rangeId !== META_RANGE_ID && load?.splitKey !== undefined,
+        ...(r.sticky ? { mergeableWithLeft: false } : {}),
+      };
+    });
+  }
+
+  private async execute(a: PlannedAction): Promise<void> {
+    this.o.logger.info({ action: describeAction(a) }, "planned action");
+    switch (a.kind) {
+      case "add-voter":
+        await this.applyChange({ rangeId: a.rangeId, change: a, reason: a.reason });
+        return;
+      case "remove":
+        await this.handOver(a.rangeId, a.nodeId);
+        await this.applyChange({ rangeId: a.rangeId, change: a, reason: a.reason });
+        return;
+      case "transfer-leader":
+        await this.o.host.transferLeader(a.rangeId, a.to);
+        return;
+      case "split":
+        await this.o.host.split(a.rangeId, a.splitKey);
+        return;
+      case "merge":
+        await this.o.host.merge(a.leftRangeId, a.rightRangeId);
+        return;
     }
   }
 
@@ -592,17 +748,20 @@ export class ClusterManager {
   }
 
   private async rangeViews(): Promise<RangeView[]> {
-    const out: RangeView[] = [];
-    for (const id of this.knownRangeIds()) {
-      const info = await this.rangeInfoAnywhere(id);
-      if (info !== undefined)
-        out.push({ rangeId: id, voters: info.voters, learners: info.learners });
-    }
-    return out;
+    await this.o.host.refreshRanges().catch(() => undefined);
+    return this.o.host.ranges().map((r) => ({
+      rangeId: rangeId(r.rangeId),
+      voters: r.voters.map((v) => nodeId(v)),
+      learners: r.learners.map((v) => nodeId(v)),
+    }));
   }
 
   private knownRangeIds(): RangeId[] {
-    const ids = new Set<number>([...this.o.rangeIds, ...this.o.host.rangeIds()]);
+    const ids = new Set<number>([
+      ...(this.o.rangeIds ?? []),
+      ...this.o.host.rangeIds(),
+      ...this.o.host.ranges().map((r) => r.rangeId),
+    ]);
     return [...ids].sort((a, b) => a - b).map((n) => rangeId(n));
   }
 

@@ -6,7 +6,7 @@
  * a removal, under joint consensus). The server composes it from `StoreHost`.
  */
 import type { NodeId, RangeId } from "../lib/index.js";
-import type { KvService } from "../range/index.js";
+import type { KvService, RangeLoadReport, RangeSummary } from "../range/index.js";
 import type { ReplicaChange } from "./planner/index.js";
 
 export interface RangeReplicaInfo {
@@ -31,4 +31,14 @@ export interface ClusterHost {
   transferLeader(rangeId: RangeId, to: NodeId): Promise<void>;
   /** Nodes the host may ask for a range's leader when it holds no replica of the range. */
   setPeerCandidates(candidates: () => readonly NodeId[]): void;
+  /** Every range as the node's range cache knows it, in key order. */
+  ranges(): readonly RangeSummary[];
+  /** Reloads the range cache from the meta table. */
+  refreshRanges(): Promise<void>;
+  /** The load of each range this node leads. */
+  rangeLoads(): readonly RangeLoadReport[];
+  /** Splits a range at an internal key; resolves with the new range's id. */
+  split(rangeId: RangeId, splitKey: Uint8Array): Promise<RangeId>;
+  /** Merges `right` into its left neighbour `left` (same members); resolves once applied. */
+  merge(left: RangeId, right: RangeId): Promise<void>;
 }

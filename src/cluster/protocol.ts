@@ -18,6 +18,8 @@ export const METHOD_JOIN = "cluster.join";
 export const METHOD_PING = "cluster.ping";
 export const METHOD_ADMIN = "cluster.admin";
 export const METHOD_CHANGE_REPLICAS = "cluster.change-replicas";
+/** The load of every range the answering node leads (the meta leader's planner asks). */
+export const METHOD_RANGE_LOADS = "cluster.rangeLoads";
 export const METHOD_RANGE_INFO = "cluster.range-info";
 
 /** How many times a call to the meta leader may be forwarded on (a leader that just moved). */

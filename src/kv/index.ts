@@ -18,6 +18,7 @@ export {
 export * from "./command.js";
 export type { ApplyContext, CommandStamp, KeyspaceModeOf, ReadContext } from "./context.js";
 export {
+  addCounters,
   type KeyspaceCounters,
   type KeyspaceStats,
   keyspaceStats,

@@ -29,6 +29,7 @@ export const ERROR_CODES = [
   "UNAVAILABLE", // no leader or quorum within the bound; retry later (Redis: CLUSTERDOWN / TRYAGAIN)
   "TIMEOUT",
   "MOVED", // the key belongs to another range/node
+  "RANGE_MISMATCH", // a request reached a range that no longer owns its key (split/merge); re-route and retry
   "ASK",
   "CROSSSLOT", // keys of one atomic command span ranges
   "TRY_AGAIN",

@@ -5,6 +5,7 @@
  *   data, hash keyspace:   0x01 | keyspaceId (u32 BE) | slot (u16 BE) | userKey
  *   data, range keyspace:  0x02 | keyspaceId (u32 BE) | userKey
  *   kv metadata:           0x00 | kind | …                (never a user key)
+ *   range-local:           0x03 | rangeId (u32 BE) | …    (one range's own state)
  *
  * Invariants:
  * - Byte order of internal keys is (keyspace, slot, userKey) order in a hash
@@ -22,7 +23,7 @@
  *   0x00 0x02 | keyspaceId | expiresAtMs (u64 BE) | data key   expiry index
  */
 import { assert } from "./assert.js";
-import { concatBytes, prefixEnd } from "./bytes.js";
+import { compareBytes, concatBytes, prefixEnd } from "./bytes.js";
 import { keyHashSlot, SLOT_COUNT } from "./crc16.js";
 import { TesseraError } from "./errors.js";
 import { type KeyspaceId, keyspaceId } from "./ids.js";
@@ -33,6 +34,13 @@ export type KeyspaceMode = "hash" | "range";
 export const KEY_TAG_META = 0x00;
 export const KEY_TAG_HASH = 0x01;
 export const KEY_TAG_RANGE = 0x02;
+/**
+ * Range-local keys: the state a range keeps about itself, replicated with its
+ * data (its descriptor, and the kv metadata of its keys: counters and expiry
+ * index, which the range layer stores under `0x03 | rangeId | 0x00 | …` so each
+ * range's metadata moves with it). Never a user key; sorts after all data.
+ */
+export const KEY_TAG_LOCAL = 0x03;
 export const META_KIND_COUNTERS = 0x01;
 export const META_KIND_EXPIRY = 0x02;
 
@@ -308,4 +316,133 @@ export function expiryIndexBounds(
         ? (prefixEnd(prefix) as Uint8Array)
         : at(toMs),
   };
+}
+
+// ---- ranges over hash keyspaces ----------------------------------------------
+
+/** The first internal key of `slot` in hash keyspace `ks`; slot SLOT_COUNT is the keyspace's end. */
+export function slotBoundaryKey(ks: KeyspaceId, slot: number): Uint8Array {
+  assert(Number.isInteger(slot) && slot >= 0 && slot <= SLOT_COUNT, `bad slot boundary ${slot}`);
+  return slotBounds(ks, slot, slot).start;
+}
+
+/**
+ * The slots of hash keyspace `ks` whose keys lie in the internal key span
+ * [start, end), as [slotStart, slotEnd) — or undefined when it holds none.
+ * Spans of hash keyspaces begin and end at slot boundaries (ranges split only
+ * there), so a slot is either wholly inside or wholly outside.
+ */
+export function slotsOfSpan(
+  ks: KeyspaceId,
+  start: Uint8Array,
+  end: Uint8Array,
+): { readonly slotStart: number; readonly slotEnd: number } | undefined {
+  const slotAt = (key: Uint8Array, roundUp: boolean): number => {
+    let lo = 0;
+    let hi = SLOT_COUNT;
+    // The first slot boundary >= key (roundUp) or > key (!roundUp), by bisection.
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = compareBytes(slotBoundaryKey(ks, mid), key);
+      if (c < 0 || (!roundUp && c === 0)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const slotStart = slotAt(start, true);
+  const slotEnd =
+    compareBytes(end, slotBoundaryKey(ks, SLOT_COUNT)) >= 0 ? SLOT_COUNT : slotAt(end, true);
+  return slotStart < slotEnd ? { slotStart, slotEnd } : undefined;
+}
+
+// ---- range-local keys ---------------------------------------------------------
+
+const RANGE_LOCAL_PREFIX_BYTES = 5;
+/** Range-local suffix of the range's descriptor. */
+const LOCAL_KIND_DESCRIPTOR = 0x01;
+/** Range-local suffix of a merged range's tombstone. */
+const LOCAL_KIND_TOMBSTONE = 0xff;
+/** Range-local suffix of the merge lock of a left-hand range. */
+const LOCAL_KIND_MERGE_LOCK = 0x03;
+/** Range-local suffix of the frozen-for-merge marker. */
+const LOCAL_KIND_FROZEN = 0x02;
+/** Range-local suffix under which the kv metadata (tag 0x00 keys) of the range is kept. */
+const LOCAL_KIND_KV_META = 0x00;
+
+/** The first bytes of every range-local key of range `rangeId`. */
+export function rangeLocalPrefix(rangeId: number): Uint8Array {
+  assert(
+    Number.isInteger(rangeId) && rangeId > 0 && rangeId <= KEYSPACE_ID_MAX,
+    `bad range id ${rangeId}`,
+  );
+  const out = new Uint8Array(RANGE_LOCAL_PREFIX_BYTES);
+  out[0] = KEY_TAG_LOCAL;
+  writeU32(out, 1, rangeId);
+  return out;
+}
+
+/** Every range-local key of range `rangeId`. */
+export function rangeLocalBounds(rangeId: number): KeyBounds {
+  const start = rangeLocalPrefix(rangeId);
+  return { start, end: prefixEnd(start) as Uint8Array };
+}
+
+/** Where range `rangeId` keeps its descriptor. */
+export function rangeDescriptorKey(rangeId: number): Uint8Array {
+  return concatBytes(rangeLocalPrefix(rangeId), Uint8Array.of(LOCAL_KIND_DESCRIPTOR));
+}
+
+/**
+ * The tombstone of a range merged away, kept by the range that absorbed it:
+ * a merged range never comes back, so no message may recreate it here.
+ */
+export function rangeTombstoneKey(rangeId: number): Uint8Array {
+  return concatBytes(rangeLocalPrefix(rangeId), Uint8Array.of(LOCAL_KIND_TOMBSTONE));
+}
+
+/** Where range `rangeId` records that it is absorbing its right neighbour (merge lock). */
+export function rangeMergeLockKey(rangeId: number): Uint8Array {
+  return concatBytes(rangeLocalPrefix(rangeId), Uint8Array.of(LOCAL_KIND_MERGE_LOCK));
+}
+
+/** Where range `rangeId` records that it is frozen for a merge (and into which range). */
+export function rangeFrozenKey(rangeId: number): Uint8Array {
+  return concatBytes(rangeLocalPrefix(rangeId), Uint8Array.of(LOCAL_KIND_FROZEN));
+}
+
+/** Every kv metadata key of range `rangeId` (counters, expiry index), in its local keys. */
+export function rangeMetaBounds(rangeId: number): KeyBounds {
+  const start = concatBytes(rangeLocalPrefix(rangeId), Uint8Array.of(LOCAL_KIND_KV_META));
+  return { start, end: prefixEnd(start) as Uint8Array };
+}
+
+/** The range-local key that holds kv metadata key `metaKey` (tag 0x00) of range `rangeId`. */
+export function rangeMetaKey(rangeId: number, metaKey: Uint8Array): Uint8Array {
+  assert(metaKey.length === 0 || metaKey[0] === KEY_TAG_META, "not a kv metadata key");
+  const out = new Uint8Array(RANGE_LOCAL_PREFIX_BYTES + metaKey.length);
+  out.set(rangeLocalPrefix(rangeId));
+  out.set(metaKey, RANGE_LOCAL_PREFIX_BYTES);
+  return out;
+}
+
+/** The kv metadata key a range-local key of `rangeMetaKey` stands for (a view). */
+export function metaKeyOfRangeKey(key: Uint8Array): Uint8Array {
+  assert(
+    key.length > RANGE_LOCAL_PREFIX_BYTES && key[RANGE_LOCAL_PREFIX_BYTES] === LOCAL_KIND_KV_META,
+    "not a range-local kv metadata key",
+  );
+  return key.subarray(RANGE_LOCAL_PREFIX_BYTES);
+}
+
+/** The range id of a range-local key. */
+export function rangeOfLocalKey(key: Uint8Array): number {
+  if (key.length < RANGE_LOCAL_PREFIX_BYTES || key[0] !== KEY_TAG_LOCAL)
+    throw new TesseraError("CORRUPTION", "not a range-local key");
+  return readU32(key, 1);
+}
+
+/** The keyspace a data-area internal key belongs to, or undefined for a bound before any (e.g. `0x01`). */
+export function keyspaceOfBound(key: Uint8Array): KeyspaceId | undefined {
+  if ((key[0] !== KEY_TAG_HASH && key[0] !== KEY_TAG_RANGE) || key.length < 5) return undefined;
+  return keyspaceId(readU32(key, 1));
 }

@@ -172,6 +172,12 @@ export interface MsgHeartbeat extends Base {
   readonly commit: LogIndex;
   /** A ReadIndex request context being confirmed by this round, if any. */
   readonly context?: Uint8Array;
+  /**
+   * Set by the application, never by Raft: the leader's last heartbeat before
+   * it stops ticking an idle group (range quiescence, src/range/quiesce.ts).
+   * Raft steps it as a plain heartbeat.
+   */
+  readonly quiesce?: true;
 }
 export interface MsgHeartbeatResp extends Base {
   readonly type: "MsgHeartbeatResp";

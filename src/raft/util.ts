@@ -98,6 +98,7 @@ export function describeMessage(m: Message): string {
     case "MsgHeartbeat":
       s += ` Commit:${m.commit}`;
       if (m.context) s += ` Context:${describeBytes(m.context)}`;
+      if (m.quiesce) s += " Quiesce";
       break;
     case "MsgHeartbeatResp":
       if (m.context) s += ` Context:${describeBytes(m.context)}`;

@@ -76,8 +76,14 @@ export interface ForwarderDeps {
   readonly clock: Clock;
   readonly leaderWaitMs: number;
   readonly replica: (rangeId: RangeId) => Replica | undefined;
-  /** Other nodes to ask when this node has no replica of a range. */
-  readonly peers: () => readonly NodeId[];
+  /** Other nodes to ask when this node has no replica of a range (its replicas, as known). */
+  readonly peers: (rangeId: RangeId) => readonly NodeId[];
+  /** The leader of a range this node holds no replica of, as last learned (range cache). */
+  readonly leaderHint?: (rangeId: RangeId) => NodeId | undefined;
+  /** Whether the range no longer exists (merged away): its requests must be routed again. */
+  readonly gone?: (rangeId: RangeId) => boolean;
+  /** Records a leader learned from an answer. */
+  readonly noteLeader?: (rangeId: RangeId, leader: NodeId) => void;
 }
 
 export interface Attempt<T> {
@@ -92,26 +98,35 @@ export class Forwarder {
 
   async run<T>(rangeId: RangeId, attempt: Attempt<T>): Promise<T> {
     const deadline = this.d.clock.monotonicMs() + this.d.leaderWaitMs;
-    let hint: NodeId | undefined;
+    let hint: NodeId | undefined = this.d.replica(rangeId)?.isInitialized
+      ? undefined
+      : this.d.leaderHint?.(rangeId);
     let peerTurn = 0;
     for (let i = 0; i < FORWARD_ATTEMPTS_MAX; i++) {
+      if (this.d.gone?.(rangeId))
+        throw new TesseraError("RANGE_MISMATCH", `range ${rangeId} was merged away`);
       const r = this.d.replica(rangeId);
-      let target: NodeId = hint ?? (r ? r.leaderId : (0 as NodeId));
+      const held = r?.isInitialized === true;
+      let target: NodeId = hint ?? (held ? r.leaderId : (0 as NodeId));
       hint = undefined;
-      if (target === 0 && !r) {
-        const peers = this.d.peers();
+      if (target === 0 && !held) {
+        const peers = this.d.peers(rangeId).filter((p) => p !== this.d.nodeId);
         if (peers.length > 0) target = peers[peerTurn++ % peers.length]!;
       }
       if (target !== 0) {
         try {
           if (target === this.d.nodeId && r) return await markLocal(attempt.local(r));
-          if (target !== this.d.nodeId && this.d.bus)
-            return await attempt.remote(this.d.bus, target);
+          if (target !== this.d.nodeId && this.d.bus) {
+            const out = await attempt.remote(this.d.bus, target);
+            this.d.noteLeader?.(rangeId, target);
+            return out;
+          }
         } catch (e) {
           if (!this.retriable(e, attempt.idempotent)) throw this.surface(e, attempt.idempotent);
           const leader = isTesseraError(e, "NOT_LEADER") ? Number(e.details?.leader ?? 0) : 0;
           if (leader !== 0 && leader !== target) {
             hint = leader as NodeId;
+            this.d.noteLeader?.(rangeId, hint);
             continue;
           }
         }

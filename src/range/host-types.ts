@@ -91,9 +91,10 @@ export interface StoreHostOptions {
 export type RangeSpanSpec = "system" | "user";
 
 export interface BootstrapRange {
+  /** One of the ranges a cluster starts with (descriptor.ts INITIAL_RANGES). */
   readonly rangeId: RangeId;
-  /** "system": the system keyspace; "user": every user keyspace (0..15). */
-  readonly keyspaces: RangeSpanSpec;
+  /** @deprecated the span follows from the range id. */
+  readonly keyspaces?: RangeSpanSpec;
   readonly voters: readonly NodeId[];
 }
 

@@ -39,9 +39,13 @@
  *   replies compared (CORRUPTION naming the divergent nodes otherwise).
  * - Bus names the host uses (do not reuse them): Raft messages (`sendRaft`),
  *   `onUnreachable`, and call methods `range.snapshot`, `range.changeReplicas`,
- *   `range.transferLeader`, `kv.exec`, `kv.readAt`, `kv.wait`.
- * - Without a bus (a single-node cluster), `start` bootstraps ranges 1 and 2
- *   on a new store by itself, as a single node did before replication.
+ *   `range.transferLeader`, `range.split`, `kv.exec`, `kv.readAt`, `kv.wait`.
+ * - Without a bus (a single-node cluster), `start` bootstraps the initial
+ *   ranges (descriptor.ts) on a new store by itself.
+ * - Ranges: each owns a span of internal keys (descriptor.ts); the host keeps
+ *   a range cache (directory.ts) filled from its replicas and the meta table
+ *   (meta-table.ts), splits ranges on request (`split`), and every range's
+ *   leader keeps the meta table's copy of its descriptor current.
  * - The simulator supplies its own `StorageEngine` (`Store.openEngine`),
  *   `Timers`, `Clock`, `Rng` and `Bus`; `knobs` (TestingKnobs) are test-only.
  * - Ranges are bootstrapped after index `BOOTSTRAP_INDEX`, so every replica
@@ -49,6 +53,15 @@
  */
 
 export { USER_KEY_BYTES_MAX } from "./command-keys.js";
+export {
+  decodeDescriptor,
+  descriptorSpans,
+  encodeDescriptor,
+  INITIAL_RANGES,
+  META_RANGE,
+  type RangeDescriptor,
+  splitKeyProblem,
+} from "./descriptor.js";
 export type {
   BootstrapRange,
   HostLogger,
@@ -70,11 +83,12 @@ export {
   type ReplicaLimits,
   type ReplicaOptions,
 } from "./replica-options.js";
-export { rangeForKeyspace, SYSTEM_RANGE_ID, USER_RANGE_ID } from "./routing.js";
+export { SYSTEM_RANGE_ID, USER_RANGE_ID } from "./routing.js";
 export { type SchedulerStats, StoreScheduler } from "./scheduler.js";
 export {
   BOOTSTRAP_INDEX,
   BOOTSTRAP_TERM,
+  type RangeLoadReport,
   StoreHost,
   type StoreHostStats,
 } from "./store-host.js";
@@ -83,8 +97,10 @@ export { BusRaftTransport, LoneNodeTransport, type RaftTransport } from "./trans
 export type {
   KeyspaceStats,
   KvService,
+  RangeSummary,
   ReadConsistency,
   ReplicaProgress,
+  RouteOptions,
   ServiceStatus,
   WriteResult,
 } from "./types.js";

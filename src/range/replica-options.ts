@@ -6,7 +6,7 @@
 import type { Clock, HlcClock, NodeId, RangeId, Rng } from "../lib/index.js";
 import type { KvView, RangeLogStorage } from "../storage/index.js";
 import type { TestingKnobs } from "./host-types.js";
-import type { Span } from "./routing.js";
+import type { AppliedMerge, AppliedSplit } from "./replica.js";
 
 export interface ReplicaLimits {
   /** Most writes (and most linearizable reads) waiting at once; past it: LIMIT_EXCEEDED. */
@@ -30,8 +30,6 @@ export const DEFAULT_RAFT_TIMING: RaftTiming = { electionTick: 10, heartbeatTick
 
 export interface ReplicaOptions {
   readonly rangeId: RangeId;
-  /** The key intervals the range owns (a snapshot's content). */
-  readonly spans: readonly Span[];
   readonly nodeId: NodeId;
   readonly log: RangeLogStorage;
   readonly view: KvView;
@@ -53,4 +51,13 @@ export interface ReplicaOptions {
    */
   readonly localReadsWhenAlone?: boolean;
   readonly knobs?: TestingKnobs;
+  /**
+   * Called after the batch that applied a split of this range is durable:
+   * the right-hand range's state exists in the store and must be started.
+   */
+  readonly onSplit?: (split: AppliedSplit) => void;
+  /** Called after the batch that applied a merge into this range is durable. */
+  readonly onMerge?: (merge: AppliedMerge) => void;
+  /** The replica's descriptor or members may have changed (the range cache refreshes). */
+  readonly onShapeChange?: () => void;
 }

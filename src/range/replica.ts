@@ -21,29 +21,46 @@
  * The scheduler drives the replica: `collect` takes a Ready and stages its
  * writes into a shared StoreBatch; once that batch is committed, `finish`
  * resolves the waiters, serves reads and advances the RawNode, returning the
- * messages for other nodes.
+ * messages for other nodes. An idle range sleeps (quiesce.ts): its leader
+ * stops ticking it and tells the followers to stop too; anything to do wakes
+ * the replica (`wake`), and a waking leader forgets its lease.
  *
  * Bounds: at most `proposalsPendingMax` writes and as many reads wait at once
  * (LIMIT_EXCEEDED past it); a proposal is at most `proposalBytesMax` bytes; a
  * write or read that waits longer than its timeout fails with TIMEOUT.
  */
 import {
+  addCounters,
   applyWrite,
+  error as errorReply,
   executeRead,
   type KvReply,
+  keyspaceStats,
   type ReadCommand,
   type WriteCommand,
 } from "../kv/index.js";
 import {
   assert,
   type Clock,
+  decodeDataKey,
+  decodeRecord,
+  equalBytes,
+  expiryIndexBounds,
+  expiryIndexKey,
   type HlcClock,
   hlcPhysicalMs,
+  type KeyspaceId,
   type LogIndex,
   logIndex,
   type NodeId,
   type RangeId,
+  rangeDescriptorKey,
+  rangeFrozenKey,
+  rangeLocalBounds,
+  rangeMergeLockKey,
+  rangeTombstoneKey,
   TesseraError,
+  rangeId as toRangeId,
 } from "../lib/index.js";
 import {
   type ConfChange,
@@ -65,11 +82,39 @@ import type {
   SpanEntry,
   StoreBatch,
 } from "../storage/index.js";
-import { checkCommandKeys } from "./command-keys.js";
+import { checkCommandKeys, commandInSpan } from "./command-keys.js";
+import {
+  decodeDescriptor,
+  descriptorSpans,
+  encodeDescriptor,
+  type RangeDescriptor,
+  splitKeyProblem,
+} from "./descriptor.js";
 import type { TestingKnobs } from "./host-types.js";
-import { decodeProposal, encodeProposal, type ProposalId } from "./proposal.js";
+import {
+  decodeProposal,
+  decodeRangeOp,
+  decodeSplitProposal,
+  encodeProposal,
+  encodeRangeOp,
+  encodeSplitProposal,
+  type ProposalId,
+  proposalKind,
+  type RangeOp,
+  type SplitRequest,
+} from "./proposal.js";
+import {
+  canFollowerQuiesce,
+  canLeaderQuiesce,
+  forgetLeaseOnWake,
+  leaderPresumedDown,
+  otherMembers,
+  QUIESCE_IDLE_TICKS,
+  quiesceHeartbeats,
+} from "./quiesce.js";
 import type { ReplicaLimits, ReplicaOptions } from "./replica-options.js";
 import type { Span } from "./routing.js";
+import { RangeScopedView } from "./scoped-view.js";
 import type { ReadConsistency, WriteResult } from "./types.js";
 
 interface Waiter<T> {
@@ -91,6 +136,8 @@ export interface CollectedReady {
   readonly rd: Ready;
   readonly applied: AppliedWrite[];
   readonly confApplied: number[];
+  /** The range's descriptor or members may have changed (snapshot, conf change, split). */
+  readonly shapeChanged: boolean;
 }
 
 const LOG_ENTRIES_KEEP_DEFAULT = 10_000;
@@ -98,17 +145,38 @@ const CONF_CHANGE_TAG = 0xcc;
 /** Snapshots a replica keeps received and not yet installed. */
 const SNAPSHOTS_KEPT_MAX = 4;
 
+/** A split this replica applied: the new right-hand range, to be started by the host. */
+export interface AppliedSplit {
+  readonly right: RangeDescriptor;
+  readonly confState: ConfState;
+}
+
+/** A merge this replica applied: the right-hand range it absorbed is gone from this store. */
+export interface AppliedMerge {
+  readonly right: RangeId;
+}
+
 export class Replica {
   readonly rangeId: RangeId;
   readonly nodeId: NodeId;
-  readonly spans: readonly Span[];
   private readonly node: RawNode;
   private readonly log: RangeLogStorage;
-  private readonly view: KvView;
+  /** This range's part of it (scoped-view.ts): what the kv state machine reads. */
+  readonly view: KvView;
+  /** The span this replica owns as of its applied index; undefined before its first snapshot. */
+  private desc: RangeDescriptor | undefined;
+  private readonly onSplit: (split: AppliedSplit) => void;
+  private readonly onMerge: (merge: AppliedMerge) => void;
+  /** Set while this range is frozen for a merge into another (it refuses writes). */
+  private frozen: { into: RangeId; sinceMs: number } | undefined;
+  /** Set while this range is absorbing its right neighbour (no membership change, no split). */
+  private mergeLock: { right: RangeId; sinceMs: number } | undefined;
+  private readonly onShapeChange: () => void;
   private readonly clock: Clock;
   private readonly hlc: HlcClock;
   private readonly limits: ReplicaLimits;
-  private readonly wake: () => void;
+  /** Asks the scheduler for a round (see `wake` for the one that also keeps this replica awake). */
+  private readonly wakeScheduler: () => void;
   private readonly logEntriesKeep: number;
   private readonly localReadsWhenAlone: boolean;
   private readonly knobs: TestingKnobs;
@@ -131,20 +199,37 @@ export class Replica {
   private readonly receivedSnapshots = new Map<LogIndex, readonly SpanEntry[]>();
   private closedWith: TesseraError | undefined;
   private writesApplied = 0;
+  private readsServed = 0;
   private removed = false;
   /** The term in which this replica was last found ready (see isReady). */
   private readyTerm = -1;
+  /** Asleep: the scheduler does not tick this replica (quiesce.ts). */
+  private quiesced = false;
+  /** Ticks in a row this leader found its range idle (it quiesces at QUIESCE_IDLE_TICKS). */
+  private quietTicks = 0;
 
   constructor(options: ReplicaOptions) {
     this.rangeId = options.rangeId;
     this.nodeId = options.nodeId;
-    this.spans = options.spans;
     this.log = options.log;
-    this.view = options.view;
+    this.desc = readDescriptor(options.view, options.rangeId);
+    this.view = new RangeScopedView(options.view, {
+      rangeId: options.rangeId,
+      span: () => this.span(),
+    });
+    this.onSplit = options.onSplit ?? (() => {});
+    this.onMerge = options.onMerge ?? (() => {});
+    const frozenRaw = options.view.get(rangeFrozenKey(options.rangeId));
+    if (frozenRaw !== undefined)
+      this.frozen = { into: decodeFrozen(frozenRaw), sinceMs: options.clock.monotonicMs() };
+    const lockRaw = options.view.get(rangeMergeLockKey(options.rangeId));
+    if (lockRaw !== undefined)
+      this.mergeLock = { right: decodeFrozen(lockRaw), sinceMs: options.clock.monotonicMs() };
+    this.onShapeChange = options.onShapeChange ?? (() => {});
     this.clock = options.clock;
     this.hlc = options.hlc;
     this.limits = options.limits;
-    this.wake = options.wake;
+    this.wakeScheduler = options.wake;
     this.logEntriesKeep = options.logEntriesKeep ?? LOG_ENTRIES_KEEP_DEFAULT;
     this.localReadsWhenAlone = options.localReadsWhenAlone ?? true;
     this.knobs = options.knobs ?? {};
@@ -170,6 +255,14 @@ export class Replica {
     );
   }
 
+  /** Campaigns now (a range just born from a split, on the node that led its parent). */
+  campaign(): void {
+    if (this.closedWith || this.node.raft.state === "leader") return;
+    if (!this.log.confState().voters.includes(this.nodeId)) return;
+    this.node.campaign();
+    this.wake();
+  }
+
   /** Campaigns at once when this node is the only voter (no one else can elect it). */
   campaignIfAlone(): void {
     const voters = this.log.confState().voters;
@@ -185,6 +278,8 @@ export class Replica {
     try {
       this.checkOpen();
       checkCommandKeys(cmd);
+      this.checkSpan(cmd);
+      this.checkNotFrozen();
       if (this.writes.size >= this.limits.proposalsPendingMax) {
         throw new TesseraError(
           "LIMIT_EXCEEDED",
@@ -215,9 +310,12 @@ export class Replica {
   /** Reads at `consistency`: `any` locally, the others at a read point. */
   async read(cmd: ReadCommand, consistency: ReadConsistency): Promise<KvReply> {
     this.checkOpen();
+    this.checkSpan(cmd);
     if (consistency === "any" || this.leadsAlone()) return this.execute(cmd);
     const point = await this.readPoint(consistency === "strong" ? "lease" : "safe");
     await this.waitApplied(point);
+    // A split applied meanwhile may have handed the key to another range.
+    this.checkSpan(cmd);
     return this.execute(cmd);
   }
 
@@ -225,7 +323,53 @@ export class Replica {
   async readAt(cmd: ReadCommand, index: LogIndex): Promise<KvReply> {
     this.checkOpen();
     await this.waitApplied(index);
+    this.checkSpan(cmd);
     return this.execute(cmd);
+  }
+
+  /**
+   * Splits this range at `splitKey` (leader only): the keys from `splitKey`
+   * on become range `rightId`, with the same replicas. One Raft entry does
+   * it, applied on every replica at the same log position; resolves with the
+   * two descriptors once applied here. `generation` must be the range's
+   * current one (a split planned on a stale view is refused).
+   */
+  split(
+    rightId: RangeId,
+    splitKey: Uint8Array,
+    generation: number,
+    sticky = false,
+  ): Promise<{ left: RangeDescriptor; right: RangeDescriptor }> {
+    try {
+      this.checkOpen();
+      this.checkLeader();
+      const desc = this.descriptor;
+      if (desc.generation !== generation)
+        throw new TesseraError(
+          "RANGE_MISMATCH",
+          `range ${this.rangeId} is at generation ${desc.generation}, not ${generation}`,
+        );
+      const problem = splitKeyProblem(desc, splitKey);
+      if (problem)
+        throw new TesseraError(
+          "INVALID_ARGUMENT",
+          `cannot split range ${this.rangeId}: ${problem}`,
+        );
+      const id: ProposalId = { incarnation: this.incarnation, sequence: this.nextSequence() };
+      this.node.propose(encodeSplitProposal(id, { rightId, splitKey, generation, sticky }));
+      const promise = new Promise<WriteResult>((resolve, reject) => {
+        this.writes.set(id.sequence, { resolve, reject, deadlineMs: this.deadline("write") });
+      });
+      this.wake();
+      return promise.then((res) => {
+        if (res.reply.t === "error") throw new TesseraError(res.reply.code, res.reply.message);
+        const left = this.descriptor;
+        const right = decodeDescriptor((res.reply as { v: Uint8Array }).v);
+        return { left: { ...left, end: right.start, generation: right.generation }, right };
+      });
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** A linearizable read point: a lease read ("lease") or a ReadIndex round ("safe"). */
@@ -254,7 +398,7 @@ export class Replica {
   /** Resolves once this replica has applied `index`. */
   waitApplied(index: LogIndex): Promise<void> {
     if (this.log.applied().index >= index) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
+    const promise = new Promise<void>((resolve, reject) => {
       const w = { resolve, reject, deadlineMs: this.deadline("read") };
       let i = this.appliedWaiters.findIndex((g) => g.index >= index);
       if (i < 0) i = this.appliedWaiters.length;
@@ -262,6 +406,9 @@ export class Replica {
       if (group && group.index === index) group.waiters.push(w);
       else this.appliedWaiters.splice(i, 0, { index, waiters: [w] });
     });
+    // A waiter's deadline is checked on ticks: a sleeping replica wakes.
+    this.wake();
+    return promise;
   }
 
   /**
@@ -273,6 +420,8 @@ export class Replica {
     try {
       this.checkOpen();
       this.checkLeader();
+      this.checkNotFrozen();
+      this.checkNotLocked();
       const seq = this.nextSequence();
       const context = new Uint8Array(9);
       const view = new DataView(context.buffer);
@@ -297,6 +446,44 @@ export class Replica {
     }
   }
 
+  /**
+   * Proposes a range operation of a merge (leader only) and resolves with the
+   * index it was applied at; a refusal at apply rejects with its error.
+   */
+  proposeRangeOp(op: RangeOp): Promise<LogIndex> {
+    try {
+      this.checkOpen();
+      this.checkLeader();
+      const id: ProposalId = { incarnation: this.incarnation, sequence: this.nextSequence() };
+      this.node.propose(encodeRangeOp(id, op));
+      const promise = new Promise<WriteResult>((resolve, reject) => {
+        this.writes.set(id.sequence, { resolve, reject, deadlineMs: this.deadline("write") });
+      });
+      this.wake();
+      return promise.then((res) => {
+        if (res.reply.t === "error") throw new TesseraError(res.reply.code, res.reply.message);
+        return logIndex(res.index);
+      });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** The range this one is absorbing, if a merge holds its lock. */
+  get mergeLockOn(): { readonly right: RangeId; readonly sinceMs: number } | undefined {
+    return this.mergeLock;
+  }
+
+  /** The range this one is frozen to merge into, if it is. */
+  get frozenInto(): { readonly into: RangeId; readonly sinceMs: number } | undefined {
+    return this.frozen;
+  }
+
+  /** Whether a configuration change is proposed and not yet applied. */
+  get confChangePending(): boolean {
+    return this.node.raft.pendingConfIndex > this.log.applied().index;
+  }
+
   /** Asks Raft to hand leadership to `to` (leader only; the outcome shows in `leaderId`). */
   transferLeader(to: NodeId): void {
     this.checkOpen();
@@ -307,16 +494,51 @@ export class Replica {
 
   // --- driven by the scheduler and the transport --------------------------------
 
-  /** Steps a Raft message from another node. */
+  /**
+   * Steps a Raft message from another node. Any message wakes a sleeping
+   * replica (before it is stepped, so a waking leader forgets its lease
+   * first) and counts as activity, except the leader's quiesce heartbeat,
+   * which may put a follower to sleep, and heartbeat responses.
+   */
   step(m: Message): void {
     if (this.closedWith) return;
+    if (m.type === "MsgHeartbeat" && m.commit > 0 && !this.isInitialized) {
+      // A leader sends a heartbeat a commit index only up to what it believes
+      // the follower holds, so one with a commit index for a replica holding
+      // nothing is stale: meant for this node's earlier replica, since removed
+      // (or merged away) and destroyed, from a leader that has not applied that
+      // yet. Raft would take it for a lost log. Dropping a message is safe.
+      return;
+    }
+    if (m.type === "MsgHeartbeat" && m.quiesce === true) {
+      this.stepRaft(m);
+      if (canFollowerQuiesce(this.node, m, this.waiterCount())) {
+        this.quiesced = true;
+        this.wakeScheduler();
+      } else {
+        this.wake();
+      }
+      return;
+    }
+    if (m.type === "MsgHeartbeatResp") {
+      // An answer to a heartbeat is not activity: it keeps no idle leader
+      // awake, and wakes a sleeping one only if it leaves Raft work to do.
+      this.stepRaft(m);
+      if (!this.quiesced) this.wakeScheduler();
+      else if (this.node.hasReady()) this.wake();
+      return;
+    }
+    this.wake();
+    this.stepRaft(m);
+  }
+
+  private stepRaft(m: Message): void {
     try {
       this.node.step(m);
     } catch (e) {
       // A forwarded proposal the leader refuses: the proposer times out and retries.
       if (!(e instanceof TesseraError)) throw e;
     }
-    this.wake();
   }
 
   /** A snapshot arrived whole: keeps its data and steps its MsgSnap into Raft. */
@@ -338,8 +560,14 @@ export class Replica {
 
   reportUnreachable(id: NodeId): void {
     if (this.closedWith) return;
+    if (this.quiesced) {
+      // Nothing is in flight in a sleeping range: only the loss of its leader matters.
+      if (this.node.raft.state === "leader" || this.node.raft.lead !== id) return;
+      this.wake();
+    }
     this.node.reportUnreachable(id);
-    this.wake();
+    // Not activity: a peer being down keeps no idle range awake.
+    this.wakeScheduler();
   }
 
   reportSnapshot(id: NodeId, ok: boolean): void {
@@ -348,10 +576,24 @@ export class Replica {
     this.wake();
   }
 
-  /** One Raft tick; also fails waiters past their deadline. */
-  tick(): void {
-    if (this.closedWith) return;
+  /**
+   * One Raft tick; also fails waiters past their deadline. A leader whose
+   * range has been idle for `QUIESCE_IDLE_TICKS` ticks goes to sleep instead
+   * (quiesce.ts) and returns the quiesce heartbeats to send; the scheduler
+   * ticks it no more until something wakes it.
+   */
+  tick(): readonly Message[] {
+    if (this.closedWith || this.quiesced) return [];
+    // Checked before ticking: a tick makes a heartbeat, and a leader with
+    // messages to send is not idle.
+    if (this.maybeQuiesce()) return quiesceHeartbeats(this.node);
     this.node.tick();
+    const idle =
+      this.writes.size === 0 &&
+      this.confWaiters.size === 0 &&
+      this.pointsRequested.size === 0 &&
+      this.appliedWaiters.length === 0;
+    if (idle) return [];
     const now = this.clock.monotonicMs();
     const late = <T>(w: Waiter<T>) => w.deadlineMs <= now;
     const writeTimeout = () =>
@@ -377,6 +619,81 @@ export class Replica {
       g.waiters = onTime;
     }
     this.appliedWaiters = this.appliedWaiters.filter((g) => g.waiters.length > 0);
+    return [];
+  }
+
+  /**
+   * Wakes this replica if it sleeps (quiesce.ts): the scheduler ticks it
+   * again. `leaderSilent`: its leader's node has not been heard from for an
+   * election timeout, so a follower counts that timeout as passed (its tick
+   * count stood still while it slept) and may campaign, and grant votes, at
+   * once instead of one timeout later.
+   */
+  unquiesce(opts?: { readonly leaderSilent?: boolean }): void {
+    if (!this.quiesced) return;
+    this.quiesced = false;
+    this.quietTicks = 0;
+    forgetLeaseOnWake(this.node);
+    if (opts?.leaderSilent) leaderPresumedDown(this.node);
+    this.wakeScheduler();
+  }
+
+  /** Whether this replica sleeps: the scheduler does not tick it. */
+  get isQuiesced(): boolean {
+    return this.quiesced;
+  }
+
+  /** The leader a sleeping follower waits on (0 when this replica leads). */
+  get quiescedLeader(): NodeId {
+    return this.node.raft.state === "leader" ? (0 as NodeId) : this.node.raft.lead;
+  }
+
+  /** The range's other members, as this replica's configuration has them. */
+  otherMembers(): NodeId[] {
+    return otherMembers(this.log.confState(), this.nodeId);
+  }
+
+  /** Something is to be done: wakes this replica if it sleeps, and asks for a round. */
+  private wake(): void {
+    this.quietTicks = 0;
+    if (this.quiesced) this.unquiesce();
+    else this.wakeScheduler();
+  }
+
+  /** Counts an idle tick of a leader; true once the range has been idle long enough to sleep. */
+  private maybeQuiesce(): boolean {
+    if (this.node.raft.state !== "leader") {
+      this.quietTicks = 0;
+      return false;
+    }
+    const applied = this.log.applied();
+    const idle =
+      !this.removed &&
+      canLeaderQuiesce(this.node, {
+        waiters: this.waiterCount(),
+        appliedIndex: applied.index,
+        appliedTerm: applied.term,
+        confState: applied.confState,
+      });
+    if (!idle) {
+      this.quietTicks = 0;
+      return false;
+    }
+    if (++this.quietTicks < QUIESCE_IDLE_TICKS) return false;
+    this.quiesced = true;
+    return true;
+  }
+
+  /** Everything that waits on this replica (a replica with waiters must tick: deadlines). */
+  private waiterCount(): number {
+    return (
+      this.writes.size +
+      this.confWaiters.size +
+      this.pointsUnrequested.lease.length +
+      this.pointsUnrequested.safe.length +
+      this.pointsRequested.size +
+      this.appliedWaiters.length
+    );
   }
 
   /** Issues one ReadIndex request per mode for every read point asked for since the last. */
@@ -419,7 +736,20 @@ export class Replica {
         data !== undefined,
         `range ${this.rangeId}: Raft restored snapshot ${meta.index} whose data did not arrive`,
       );
-      batch.installSnapshot(this.log, meta, this.spans, data);
+      const incoming = snapshotDescriptor(this.rangeId, data);
+      // The old span goes too: the range may have split since this replica's state.
+      batch.installSnapshot(this.log, meta, [...this.spans, ...descriptorSpans(incoming)], data);
+      const frozenRaw = entryValue(data, rangeFrozenKey(this.rangeId));
+      const lockRaw = entryValue(data, rangeMergeLockKey(this.rangeId));
+      batch.write(() => {
+        // Everything the replica keeps in memory of its state comes from the snapshot.
+        this.desc = incoming;
+        const now = this.clock.monotonicMs();
+        this.frozen =
+          frozenRaw === undefined ? undefined : { into: decodeFrozen(frozenRaw), sinceMs: now };
+        this.mergeLock =
+          lockRaw === undefined ? undefined : { right: decodeFrozen(lockRaw), sinceMs: now };
+      });
       for (const index of [...this.receivedSnapshots.keys()])
         if (index <= meta.index) this.receivedSnapshots.delete(index);
       confState = meta.confState;
@@ -431,14 +761,43 @@ export class Replica {
     if (rd.committedEntries.length > 0) {
       const entries = rd.committedEntries;
       const base = confState;
+      const splits: AppliedSplit[] = [];
+      const merges: AppliedMerge[] = [];
       batch.apply(
         this.log,
-        (w) => this.applyEntries(entries, base, w, applied, confApplied),
+        (w) => this.applyEntries(entries, base, w, applied, confApplied, splits, merges),
         !this.knobs.skipAppliedIndex,
       );
+      if (entries.some((e) => e.type === "normal" && proposalKind(e.data) === "range-op")) {
+        batch.write(
+          (txn) => {
+            for (const m of merges) batch.dropMergedRange(txn, m.right);
+          },
+          () => {
+            for (const m of merges) this.onMerge(m);
+          },
+        );
+      }
+      if (entries.some((e) => e.type === "normal" && proposalKind(e.data) === "split")) {
+        // Runs in the same transaction, after the apply: the right-hand ranges'
+        // Raft state is created atomically with the split.
+        batch.write(
+          (txn) => {
+            for (const sp of splits) batch.createSplitRange(txn, sp.right.rangeId, sp.confState);
+          },
+          () => {
+            for (const sp of splits) this.onSplit(sp);
+          },
+        );
+      }
     }
     if (!rd.snapshot) this.maybeTruncate(batch);
-    return { rd, applied, confApplied };
+    const shapeChanged =
+      rd.snapshot !== undefined ||
+      rd.committedEntries.some(
+        (e) => e.type !== "normal" || (e.data.byteLength > 0 && proposalKind(e.data) === "split"),
+      );
+    return { rd, applied, confApplied, shapeChanged };
   }
 
   /** After the batch is durable: resolves writes, serves reads, advances Raft. Returns messages to send. */
@@ -465,6 +824,7 @@ export class Replica {
       for (const w of ws) w.resolve(rs.index);
     }
     this.node.advance(c.rd);
+    if (c.shapeChanged) this.onShapeChange();
     this.serveApplied();
     if (c.rd.softState && c.rd.softState.lead === 0) this.failPointsInFlight();
     this.removed ||= this.wasRemoved(this.log.confState());
@@ -490,12 +850,41 @@ export class Replica {
 
   // --- observation ---------------------------------------------------------------
 
+  /** The range's descriptor as of this replica's applied index. */
+  get descriptor(): RangeDescriptor {
+    if (this.desc === undefined)
+      throw new TesseraError("UNAVAILABLE", `range ${this.rangeId} has no state here yet`);
+    return this.desc;
+  }
+
+  /** The descriptor, or undefined before this replica's first snapshot. */
+  get descriptorIfKnown(): RangeDescriptor | undefined {
+    return this.desc;
+  }
+
+  /** The key intervals this replica owns: its data span and its range-local keys. */
+  get spans(): readonly Span[] {
+    return this.desc ? descriptorSpans(this.desc) : [rangeLocalBounds(this.rangeId)];
+  }
+
+  /** The data span (empty before the first snapshot). */
+  span(): Span {
+    if (this.desc) return { start: this.desc.start, end: this.desc.end };
+    const local = rangeLocalBounds(this.rangeId);
+    return { start: local.start, end: local.start };
+  }
+
   get pendingWrites(): number {
     return this.writes.size + this.confWaiters.size;
   }
 
   get writesAppliedTotal(): number {
     return this.writesApplied;
+  }
+
+  /** Writes applied plus reads served here since start (the range's load). */
+  get opsTotal(): number {
+    return this.writesApplied + this.readsServed;
   }
 
   get leaderId(): NodeId {
@@ -530,6 +919,12 @@ export class Replica {
   get isInitialized(): boolean {
     const c = this.log.confState();
     return c.voters.length > 0 || c.learners.length > 0 || c.votersOutgoing.length > 0;
+  }
+
+  /** Marks this replica for destruction (a stale copy of a range merged away). */
+  markRemoved(): void {
+    this.removed = true;
+    this.wake();
   }
 
   /** This replica applied a configuration that does not include it: it must go. */
@@ -614,9 +1009,12 @@ export class Replica {
     w: KvWriter,
     out: AppliedWrite[],
     confOut: number[],
+    splits: AppliedSplit[],
+    merges: AppliedMerge[],
   ): AppliedState {
     let confState = base;
     let last: Entry | undefined;
+    const scoped = new RangeScopedView(w, { rangeId: this.rangeId, span: () => this.span() });
     for (const e of entries) {
       last = e;
       if (e.type === "conf-change") {
@@ -627,8 +1025,33 @@ export class Replica {
         continue;
       }
       if (e.data.byteLength === 0) continue;
+      if (proposalKind(e.data) === "range-op") {
+        const { id, op } = decodeRangeOp(e.data);
+        const reply = this.applyRangeOp(op, w, confState, merges);
+        if (id.incarnation === this.incarnation)
+          out.push({ key: id.sequence, reply, index: e.index });
+        continue;
+      }
+      if (proposalKind(e.data) === "split") {
+        const { id, split } = decodeSplitProposal(e.data);
+        const reply = this.frozen
+          ? errorReply("RANGE_MISMATCH", `range ${this.rangeId} is frozen for a merge`)
+          : this.mergeLock
+            ? errorReply("PROPOSAL_DROPPED", `range ${this.rangeId} is absorbing another`)
+            : this.applySplit(split, w, confState, splits);
+        if (id.incarnation === this.incarnation)
+          out.push({ key: id.sequence, reply, index: e.index });
+        continue;
+      }
       const { id, cmd, stamp } = decodeProposal(e.data);
-      const reply = applyWrite(cmd, stamp, w);
+      // A command proposed before a split that moved its keys away is refused
+      // here, the same way on every replica; the proposer re-routes it.
+      const reply =
+        this.frozen !== undefined
+          ? errorReply("RANGE_MISMATCH", `range ${this.rangeId} is frozen for a merge`)
+          : commandInSpan(cmd, this.span())
+            ? applyWrite(cmd, stamp, scoped)
+            : errorReply("RANGE_MISMATCH", `range ${this.rangeId} no longer owns the keys`);
       // Only this process's proposals have waiters; the sequence keys them.
       if (id.incarnation !== this.incarnation) continue;
       if (this.knobs.ackBeforeSync) {
@@ -642,6 +1065,202 @@ export class Replica {
     }
     assert(last !== undefined, "applying no entries");
     return { index: last.index, term: last.term, confState };
+  }
+
+  /**
+   * Applies a split entry (deterministic on every replica): the keys from the
+   * split key on become the right-hand range. Their kv metadata moves to the
+   * right-hand range's local keys (counters, expiry index entries), both
+   * descriptors are written, and the right-hand range's Raft state is created
+   * in the same transaction (see collect). A split planned on a stale
+   * generation, or at a key that is no longer inside, is refused.
+   */
+  private applySplit(
+    req: SplitRequest,
+    w: KvWriter,
+    confState: ConfState,
+    splits: AppliedSplit[],
+  ): KvReply {
+    const desc = this.desc;
+    if (desc === undefined) return errorReply("RANGE_MISMATCH", "range has no descriptor");
+    if (desc.generation !== req.generation)
+      return errorReply("RANGE_MISMATCH", `range ${this.rangeId} changed generation`);
+    const problem = splitKeyProblem(desc, req.splitKey);
+    if (problem) return errorReply("INVALID_ARGUMENT", problem);
+    const left: RangeDescriptor = { ...desc, end: req.splitKey, generation: desc.generation + 1 };
+    const right: RangeDescriptor = {
+      rangeId: req.rightId,
+      start: req.splitKey,
+      end: desc.end,
+      generation: desc.generation + 1,
+      ...(req.sticky ? { sticky: true } : {}),
+    };
+    const leftView = new RangeScopedView(w, { rangeId: this.rangeId, span: () => desc });
+    const rightView = new RangeScopedView(w, { rangeId: req.rightId, span: () => right });
+    const moved = new Map<KeyspaceId, { keys: number; expires: number }>();
+    for (const { key, value } of w.scan(right.start, right.end, Number.MAX_SAFE_INTEGER)) {
+      const ks = decodeDataKey(key).ks;
+      const m = moved.get(ks) ?? { keys: 0, expires: 0 };
+      m.keys++;
+      const at = decodeRecord(value).expiresAtMs;
+      if (at !== 0) {
+        m.expires++;
+        leftView.delete(expiryIndexKey(ks, at, key));
+        rightView.put(expiryIndexKey(ks, at, key), new Uint8Array(0));
+      }
+      moved.set(ks, m);
+    }
+    for (const [ks, m] of moved) {
+      addCounters(leftView, ks, -m.keys, -m.expires);
+      addCounters(rightView, ks, m.keys, m.expires);
+    }
+    w.put(rangeDescriptorKey(this.rangeId), encodeDescriptor(left));
+    w.put(rangeDescriptorKey(right.rangeId), encodeDescriptor(right));
+    this.desc = left;
+    splits.push({ right, confState });
+    return { t: "bulk", v: encodeDescriptor(right) };
+  }
+
+  /**
+   * Applies a merge's range operation (deterministic on every replica).
+   *
+   * freeze (on the right-hand range): from here on every write, split and
+   * configuration change is refused, so its state and members stay as they
+   * are until it is absorbed (or thawed, if the merge is abandoned; the meta
+   * range decides which, once: see store-host.ts `merge`).
+   *
+   * merge (on the left-hand range): absorbs the frozen right-hand range.
+   * Every replica of the left range holds a replica of the right one with
+   * the same members (checked here against the entry) that applied the
+   * freeze (checked by the proposer before the meta range decided the
+   * merge), so the right range's data is already in this store exactly as
+   * frozen: only its kv metadata moves to the left range's local keys, the
+   * left descriptor grows, and the right range's Raft state goes (collect).
+   */
+  private applyRangeOp(
+    op: RangeOp,
+    w: KvWriter,
+    confState: ConfState,
+    merges: AppliedMerge[],
+  ): KvReply {
+    const desc = this.desc;
+    if (desc === undefined) return errorReply("RANGE_MISMATCH", "range has no descriptor");
+    switch (op.op) {
+      case "freeze": {
+        if (op.generation !== desc.generation)
+          return errorReply("RANGE_MISMATCH", `range ${this.rangeId} changed generation`);
+        if (this.frozen && this.frozen.into !== op.into)
+          return errorReply(
+            "INVALID_ARGUMENT",
+            `range ${this.rangeId} is frozen for another merge`,
+          );
+        w.put(rangeFrozenKey(this.rangeId), encodeFrozen(op.into));
+        this.frozen ??= { into: op.into, sinceMs: this.clock.monotonicMs() };
+        return { t: "ok" };
+      }
+      case "unfreeze":
+        w.delete(rangeFrozenKey(this.rangeId));
+        this.frozen = undefined;
+        return { t: "ok" };
+      case "lock": {
+        if (op.generation !== desc.generation)
+          return errorReply("RANGE_MISMATCH", `range ${this.rangeId} changed generation`);
+        if (this.frozen)
+          return errorReply("INVALID_ARGUMENT", "a frozen range cannot absorb another");
+        if (this.mergeLock && this.mergeLock.right !== op.right)
+          return errorReply("PROPOSAL_DROPPED", `range ${this.rangeId} is absorbing another range`);
+        w.put(rangeMergeLockKey(this.rangeId), encodeFrozen(op.right));
+        this.mergeLock ??= { right: op.right, sinceMs: this.clock.monotonicMs() };
+        return { t: "ok" };
+      }
+      case "unlock":
+        w.delete(rangeMergeLockKey(this.rangeId));
+        this.mergeLock = undefined;
+        return { t: "ok" };
+      case "merge": {
+        if (this.frozen)
+          return errorReply("INVALID_ARGUMENT", "a frozen range cannot absorb another");
+        if (this.mergeLock?.right !== op.right)
+          return errorReply(
+            "INVALID_ARGUMENT",
+            `range ${this.rangeId} holds no merge lock for ${op.right}`,
+          );
+        if (!equalBytes(desc.end, op.rightStart))
+          return errorReply(
+            "RANGE_MISMATCH",
+            `range ${this.rangeId} does not end where ${op.right} starts`,
+          );
+        const voters = [...confState.voters].sort((a, b) => a - b);
+        const expected = [...op.voters].sort((a, b) => a - b);
+        if (
+          confState.learners.length > 0 ||
+          confState.votersOutgoing.length > 0 ||
+          voters.length !== expected.length ||
+          voters.some((v, i) => v !== expected[i])
+        )
+          return errorReply(
+            "RANGE_MISMATCH",
+            `range ${this.rangeId} has other members than ${op.right}`,
+          );
+        const frozenRaw = w.get(rangeFrozenKey(op.right));
+        const rightRaw = w.get(rangeDescriptorKey(op.right));
+        assert(
+          frozenRaw !== undefined &&
+            decodeFrozen(frozenRaw) === this.rangeId &&
+            rightRaw !== undefined &&
+            decodeDescriptor(rightRaw).generation === op.rightGeneration,
+          `range ${this.rangeId}: the replica of range ${op.right} here is not frozen for this merge`,
+        );
+        const right = decodeDescriptor(rightRaw!);
+        const leftView = new RangeScopedView(w, { rangeId: this.rangeId, span: () => desc });
+        const rightView = new RangeScopedView(w, { rangeId: op.right, span: () => right });
+        for (const s of keyspaceStats(rightView)) addCounters(leftView, s.ks, s.keys, s.expires);
+        const index = expiryIndexBounds(undefined);
+        const moved = [...rightView.scan(index.start, index.end, Number.MAX_SAFE_INTEGER)];
+        for (const e of moved) leftView.put(e.key, new Uint8Array(0));
+        const local = rangeLocalBounds(op.right);
+        w.deleteRange(local.start, local.end);
+        w.put(rangeTombstoneKey(op.right), encodeFrozen(this.rangeId));
+        const merged: RangeDescriptor = {
+          ...desc,
+          end: right.end,
+          generation: Math.max(desc.generation, right.generation) + 1,
+        };
+        w.put(rangeDescriptorKey(this.rangeId), encodeDescriptor(merged));
+        w.delete(rangeMergeLockKey(this.rangeId));
+        this.desc = merged;
+        this.mergeLock = undefined;
+        merges.push({ right: op.right });
+        return { t: "ok" };
+      }
+    }
+  }
+
+  private checkNotLocked(): void {
+    if (this.mergeLock === undefined) return;
+    throw new TesseraError(
+      "PROPOSAL_DROPPED",
+      `range ${this.rangeId} is absorbing range ${this.mergeLock.right}; retry`,
+    );
+  }
+
+  private checkNotFrozen(): void {
+    if (this.frozen === undefined) return;
+    throw new TesseraError(
+      "RANGE_MISMATCH",
+      `range ${this.rangeId} is being merged into range ${this.frozen.into}; retry`,
+      { rangeId: this.rangeId, beforePropose: true },
+    );
+  }
+
+  /** Refuses a command whose keys this range does not own (RANGE_MISMATCH: re-route). */
+  private checkSpan(cmd: WriteCommand | ReadCommand): void {
+    if (this.desc !== undefined && commandInSpan(cmd, this.desc)) return;
+    throw new TesseraError(
+      "RANGE_MISMATCH",
+      `range ${this.rangeId} does not own the keys of ${cmd.op}`,
+      { rangeId: this.rangeId, generation: this.desc?.generation ?? 0, beforePropose: true },
+    );
   }
 
   /** The sequence of a conf change this process proposed, if it is one. */
@@ -692,6 +1311,10 @@ export class Replica {
   }
 
   private execute(cmd: ReadCommand): KvReply {
+    // A read resumed after this replica was closed (removed: its span is being
+    // deleted from the shared store, possibly already) must not read the store.
+    this.checkOpen();
+    this.readsServed++;
     return executeRead(cmd, { nowMs: this.clock.nowMs() }, this.view);
   }
 
@@ -731,4 +1354,37 @@ function partition<T>(items: readonly T[], pred: (t: T) => boolean): [T[], T[]] 
   const no: T[] = [];
   for (const t of items) (pred(t) ? yes : no).push(t);
   return [yes, no];
+}
+
+/** The descriptor a store holds for `rangeId`, if any. */
+function readDescriptor(view: KvView, rangeId: RangeId): RangeDescriptor | undefined {
+  const raw = view.get(rangeDescriptorKey(rangeId));
+  return raw === undefined ? undefined : decodeDescriptor(raw);
+}
+
+/** The value of `key` among a snapshot's entries, if it is there. */
+function entryValue(data: readonly SpanEntry[], key: Uint8Array): Uint8Array | undefined {
+  for (const e of data) if (equalBytes(e.key, key)) return e.value;
+  return undefined;
+}
+
+/** The descriptor carried by a snapshot's data (every snapshot holds its range's). */
+function snapshotDescriptor(rangeId: RangeId, data: readonly SpanEntry[]): RangeDescriptor {
+  const key = rangeDescriptorKey(rangeId);
+  for (const e of data) {
+    if (e.key.length === key.length && e.key.every((b, i) => b === key[i]))
+      return decodeDescriptor(e.value);
+  }
+  throw new TesseraError("CORRUPTION", `snapshot of range ${rangeId} has no descriptor`);
+}
+
+function encodeFrozen(into: RangeId): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, into);
+  return out;
+}
+
+function decodeFrozen(bytes: Uint8Array): RangeId {
+  if (bytes.length !== 4) throw new TesseraError("CORRUPTION", "corrupt frozen-range marker");
+  return toRangeId(new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0));
 }

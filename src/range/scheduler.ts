@@ -11,8 +11,16 @@
  * (a pipelined burst) share a round. Messages of a round are sent only after
  * its batch is durable (Raft's rule: persist, then send).
  *
- * Ticks drive every replica each `tickMs`. (Quiescence — not ticking idle
- * ranges — belongs in `tick`: skip a replica that reports itself quiet.)
+ * Work is tracked, not searched for, so an idle store costs little however
+ * many ranges it hosts: a replica asks for a round with `wake(rangeId)`
+ * (proposal, read, message, ...), which puts it in the dirty set, and a round
+ * looks only at dirty replicas (a replica left with work stays dirty). Ticks
+ * drive only the awake replicas, every `tickMs`: an idle range's leader puts
+ * its range to sleep (quiesce.ts) and the scheduler stops ticking it until
+ * something wakes it. `PeerLiveness` (quiesce-liveness.ts) pings the peers
+ * that share a sleeping range once per tick and wakes the sleeping followers
+ * of a node that fell silent. The cost of a tick is proportional to the awake
+ * replicas and the peers, of a round to the replicas with work.
  *
  * A replica that learned it was removed from its range is destroyed in the
  * next round: its span's data and its Raft state are deleted in that round's
@@ -23,18 +31,25 @@
  */
 import {
   type Clock,
+  type NodeId,
   type RangeId,
   TesseraError,
   type TimerHandle,
   type Timers,
 } from "../lib/index.js";
+import type { Message } from "../raft/index.js";
 import type { Store } from "../storage/index.js";
+import { LIVENESS_RANGE_ID, PeerLiveness } from "./quiesce-liveness.js";
 import type { CollectedReady, Replica } from "./replica.js";
 import type { RaftTransport } from "./transport.js";
 
 export interface SchedulerOptions {
+  /** This node (the sender of liveness pings). */
+  readonly nodeId: NodeId;
   /** Milliseconds per Raft tick. */
   readonly tickMs: number;
+  /** Ticks of an election timeout: a peer silent this long is presumed down. */
+  readonly electionTick: number;
   readonly timers: Timers;
   readonly clock: Clock;
   /** Called after a removed replica's state was deleted. */
@@ -52,10 +67,24 @@ export interface SchedulerStats {
   readonly batchesTotal: number;
   /** Ready structs processed over all batches (ranges × rounds). */
   readonly readiesTotal: number;
+  /** Replica ticks (one awake replica ticked once), over all ticks. */
+  readonly replicaTicksTotal: number;
+  /** Raft messages of ranges sent (liveness pings not included). */
+  readonly raftMessagesSentTotal: number;
+  /** Node-level liveness pings sent. */
+  readonly livenessPingsTotal: number;
+  readonly rangesTotal: number;
+  /** Ranges asleep here (not ticked; quiesce.ts). */
+  readonly rangesQuiesced: number;
 }
 
 export class StoreScheduler {
   private readonly replicas = new Map<RangeId, Replica>();
+  /** The replicas that are not asleep: the ones `tick` ticks. */
+  private readonly awake = new Set<Replica>();
+  /** The replicas that asked for a round, or were left with work by the last. */
+  private dirty = new Set<Replica>();
+  private readonly liveness: PeerLiveness;
   private timer: TimerHandle | undefined;
   private running: Promise<void> | undefined;
   private scheduled = false;
@@ -64,19 +93,32 @@ export class StoreScheduler {
   private rounds = 0;
   private batches = 0;
   private readies = 0;
+  private replicaTicks = 0;
+  private messagesSent = 0;
 
   constructor(
     private readonly store: Store,
     private readonly options: SchedulerOptions,
-  ) {}
+  ) {
+    this.liveness = new PeerLiveness({
+      nodeId: options.nodeId,
+      silentAfterTicks: options.electionTick,
+    });
+  }
 
+  /** Adds a replica; it starts awake, with a round due. */
   add(replica: Replica): void {
+    const old = this.replicas.get(replica.rangeId);
+    if (old !== undefined) this.forget(old);
     this.replicas.set(replica.rangeId, replica);
+    this.awake.add(replica);
+    this.dirty.add(replica);
   }
 
   /** Drops a replica without touching its stored state (an uninitialized one). */
   remove(rangeId: RangeId): void {
-    this.replicas.delete(rangeId);
+    const r = this.replicas.get(rangeId);
+    if (r !== undefined) this.forget(r);
   }
 
   replica(rangeId: RangeId): Replica | undefined {
@@ -92,9 +134,44 @@ export class StoreScheduler {
     this.wake();
   }
 
-  /** Asks for a round soon; rounds never overlap. */
-  wake(): void {
+  /**
+   * Replica `rangeId` has something to do (or just went to sleep, or woke):
+   * a round soon looks at it, and `tick` ticks it if it is awake. Without a
+   * range id every replica is looked at (at start). Rounds never overlap.
+   */
+  wake(rangeId?: RangeId): void {
     if (this.stopped) return;
+    if (rangeId === undefined) {
+      for (const r of this.replicas.values()) {
+        this.dirty.add(r);
+        this.noteSleep(r);
+      }
+    } else {
+      const r = this.replicas.get(rangeId);
+      if (r !== undefined) {
+        this.dirty.add(r);
+        this.noteSleep(r);
+      }
+    }
+    this.kick();
+  }
+
+  /** Raft traffic (or a liveness ping) arrived from `from`. */
+  heardFrom(from: NodeId): void {
+    this.liveness.heardFrom(from);
+  }
+
+  /**
+   * The bus lost its connection to `nodeId`: the awake replicas are told, and
+   * so are the sleeping ones it leads (which wake: their leader may be gone).
+   */
+  reportUnreachable(nodeId: NodeId): void {
+    for (const r of [...this.awake]) r.reportUnreachable(nodeId);
+    for (const id of this.liveness.followersOf(nodeId))
+      this.replicas.get(id)?.reportUnreachable(nodeId);
+  }
+
+  private kick(): void {
     if (this.running) {
       this.again = true;
       return;
@@ -131,13 +208,58 @@ export class StoreScheduler {
   }
 
   stats(): SchedulerStats {
-    return { roundsTotal: this.rounds, batchesTotal: this.batches, readiesTotal: this.readies };
+    return {
+      roundsTotal: this.rounds,
+      batchesTotal: this.batches,
+      readiesTotal: this.readies,
+      replicaTicksTotal: this.replicaTicks,
+      raftMessagesSentTotal: this.messagesSent,
+      livenessPingsTotal: this.liveness.pingsTotal,
+      rangesTotal: this.replicas.size,
+      rangesQuiesced: this.replicas.size - this.awake.size,
+    };
   }
 
+  /** Ticks the awake replicas, then runs node-level liveness (quiesce-liveness.ts). */
   private tick(): void {
-    for (const r of this.replicas.values()) r.tick();
+    for (const r of [...this.awake]) {
+      this.replicaTicks++;
+      const quiesce = r.tick();
+      if (quiesce.length > 0) this.send(r.rangeId, quiesce);
+      if (r.isQuiesced) this.noteSleep(r);
+      if (r.hasWork()) this.dirty.add(r);
+    }
+    const { pings, wake } = this.liveness.tick();
+    if (pings.length > 0) this.options.transport.send(LIVENESS_RANGE_ID, pings);
+    for (const id of wake) this.replicas.get(id)?.unquiesce({ leaderSilent: true });
     this.options.onTick?.();
-    this.wake();
+    if (this.dirty.size > 0) this.kick();
+  }
+
+  /** Brings the awake set and the liveness bookkeeping in line with whether `r` sleeps. */
+  private noteSleep(r: Replica): void {
+    if (r.isQuiesced) {
+      this.awake.delete(r);
+      this.liveness.quiesced(r.rangeId, r.quiescedLeader, r.otherMembers());
+    } else if (!this.awake.has(r)) {
+      this.awake.add(r);
+      this.liveness.unquiesced(r.rangeId);
+    }
+  }
+
+  /** Forgets `r` (removed or replaced): it is no longer ticked, looked at or tracked. */
+  private forget(r: Replica): void {
+    if (this.replicas.get(r.rangeId) === r) this.replicas.delete(r.rangeId);
+    this.awake.delete(r);
+    this.dirty.delete(r);
+    this.liveness.unquiesced(r.rangeId);
+  }
+
+  private send(rangeId: RangeId, messages: readonly Message[]): void {
+    if (messages.length === 0) return;
+    this.messagesSent += messages.length;
+    for (const m of messages) this.liveness.noteSent(m.to);
+    this.options.transport.send(rangeId, messages);
   }
 
   private async loop(): Promise<void> {
@@ -145,7 +267,7 @@ export class StoreScheduler {
       do {
         this.again = false;
         await this.round();
-      } while (!this.stopped && (this.again || this.anyWork()));
+      } while (!this.stopped && (this.again || this.dirty.size > 0));
     } catch (e) {
       this.stopped = true;
       this.timer?.cancel();
@@ -156,18 +278,23 @@ export class StoreScheduler {
     }
   }
 
-  private anyWork(): boolean {
-    for (const r of this.replicas.values()) if (r.hasWork() || r.isRemoved) return true;
-    return false;
-  }
-
   private async round(): Promise<void> {
     this.rounds++;
-    for (const r of this.replicas.values()) r.requestReads();
+    const due: Replica[] = [];
+    for (const r of this.dirty) if (this.replicas.get(r.rangeId) === r) due.push(r);
+    this.dirty = new Set();
+    for (const r of due) r.requestReads();
     const batch = this.store.newBatch();
     const work: [Replica, CollectedReady][] = [];
     const destroyed: Replica[] = [];
-    for (const r of this.replicas.values()) {
+    // Uninitialized replicas first: a split applied later in this batch may
+    // create the same range, and its Raft state must be written after (and
+    // merged with) whatever vote the uninitialized replica records here.
+    const initialized: Replica[] = [];
+    const order: Replica[] = [];
+    for (const r of due) (r.isInitialized ? initialized : order).push(r);
+    for (const r of initialized) order.push(r);
+    for (const r of order) {
       if (r.isRemoved) {
         destroyed.push(r);
         continue;
@@ -185,19 +312,23 @@ export class StoreScheduler {
           `range ${r.rangeId} was removed from this node while requests were pending; their outcome is unknown`,
         ),
       );
-      this.replicas.delete(r.rangeId);
+      this.forget(r);
       const log = this.store.logStorage(r.rangeId);
       batch.destroyRange(log, r.spans, () => {
         this.store.forgetRange(r.rangeId);
         this.options.onDestroyed?.(r.rangeId);
       });
     }
-    if (work.length === 0 && destroyed.length === 0) return;
     if (!batch.isEmpty) {
       await this.store.commit(batch);
       this.batches++;
     }
     this.readies += work.length;
-    for (const [r, c] of work) this.options.transport.send(r.rangeId, r.finish(c));
+    for (const [r, c] of work) this.send(r.rangeId, r.finish(c));
+    // A replica left with work (or removed) is looked at again next round.
+    for (const r of due) {
+      if (this.replicas.get(r.rangeId) !== r) continue;
+      if (r.hasWork() || r.isRemoved) this.dirty.add(r);
+    }
   }
 }

@@ -14,13 +14,19 @@
  * replica on first contact from a range's leader), snapshot streams and the
  * `range.*` / `kv.*` methods. All time, timers and randomness are injected.
  */
+
+import { keyspaceStats } from "../kv/index.js";
 import {
   type Clock,
+  equalBytes,
   HlcClock,
+  type LogIndex,
   logIndex,
   type NodeId,
   type RangeId,
   type Rng,
+  rangeDescriptorKey,
+  rangeTombstoneKey,
   SeededRng,
   TesseraError,
   type Timers,
@@ -30,8 +36,18 @@ import {
 import { EMPTY_CONF_STATE, type Message, type SnapshotMetadata } from "../raft/index.js";
 import type { RangeLogStorage, SpanEntry, Store } from "../storage/index.js";
 import type { Bus } from "../transport/index.js";
+import {
+  decodeDescriptor,
+  encodeDescriptor,
+  INITIAL_RANGES,
+  META_RANGE,
+  middleSplitKey,
+  type RangeDescriptor,
+  rangesOverlap,
+} from "./descriptor.js";
+import { type DirectoryEntry, RangeDirectory } from "./directory.js";
 import { Expirer } from "./expirer.js";
-import { Forwarder } from "./forwarding.js";
+import { Forwarder, markLocal } from "./forwarding.js";
 import type {
   BootstrapRange,
   PeerDirectory,
@@ -42,9 +58,24 @@ import type {
 } from "./host-types.js";
 import { ReplicatedKvService } from "./kv-service.js";
 import { changeReplicasOnLeader } from "./membership.js";
+import {
+  allocateRangeIdCommand,
+  deleteEntryCommand,
+  entriesOf,
+  lastRangeId,
+  mergeDecisionCommand,
+  rangeIdFromReply,
+  readMergeDecisionCommand,
+  readNextIdCommand,
+  readTableCommands,
+  sameEntry,
+  writeEntryCommand,
+} from "./meta-table.js";
+import type { RangeOp } from "./proposal.js";
+import { LIVENESS_RANGE_ID } from "./quiesce-liveness.js";
+import type { AppliedSplit } from "./replica.js";
 import { Replica } from "./replica.js";
 import { DEFAULT_RAFT_TIMING, type RaftTiming } from "./replica-options.js";
-import { SYSTEM_RANGE_ID, spanBounds, spanOfRange, USER_RANGE_ID } from "./routing.js";
 import { StoreScheduler } from "./scheduler.js";
 import { SnapshotReceiver } from "./snapshot-receiver.js";
 import { SNAPSHOT_METHOD, SnapshotSender } from "./snapshot-sender.js";
@@ -59,6 +90,13 @@ export interface StoreHostStats {
   readonly readiesTotal: number;
   readonly keysExpiredTotal: number;
   readonly pendingWrites: number;
+  readonly rangesTotal: number;
+  /** Ranges asleep here: not ticked, no heartbeats (quiesce.ts). */
+  readonly rangesQuiesced: number;
+  /** Replica ticks over all ticks (one awake replica ticked once). */
+  readonly replicaTicksTotal: number;
+  /** Raft messages of ranges this node sent (node liveness pings not included). */
+  readonly raftMessagesSentTotal: number;
 }
 
 const TICK_MS_DEFAULT = 100;
@@ -70,6 +108,55 @@ export const BOOTSTRAP_TERM = 5;
 const MEMBERSHIP_TIMEOUT_MS = 30_000;
 const TRANSFER_TIMEOUT_MS = 5_000;
 const CHANGE_REPLICAS_METHOD = "range.changeReplicas";
+const SPLIT_METHOD = "range.split";
+const RANGE_OP_METHOD = "range.op";
+const RANGE_STATE_METHOD = "range.state";
+/** Longest a merge waits for every replica of the right range to apply its freeze. */
+const MERGE_CATCH_UP_MS = 10_000;
+/** A range frozen this long without being absorbed is resolved by its leader. */
+const MERGE_ABANDON_MS = 30_000;
+
+interface RangeState {
+  readonly applied: number;
+  readonly frozen: boolean;
+  readonly isLeader: boolean;
+  readonly leaderId: number;
+  readonly voters: readonly number[];
+  /** Learners, and outgoing voters of a joint configuration. */
+  readonly learners: readonly number[];
+  readonly confChangePending: boolean;
+}
+
+/** A cheap identity of a range's descriptor and members. */
+function entrySignature(e: DirectoryEntry): string {
+  return `${e.desc.generation}/${e.desc.sticky ? 1 : 0}/${e.voters.join(",")}/${e.learners.join(",")}`;
+}
+
+function sameMembers(a: DirectoryEntry, b: DirectoryEntry): boolean {
+  return (
+    a.learners.length === 0 &&
+    b.learners.length === 0 &&
+    [...a.voters].sort((x, y) => x - y).join(",") === [...b.voters].sort((x, y) => x - y).join(",")
+  );
+}
+/** Least time between two loads of the meta table (others share the last). */
+const REFRESH_MIN_MS = 50;
+/** How often each node brings the meta table in step with the ranges it leads. */
+const RECONCILE_INTERVAL_MS = 1000;
+/** Reconcile rounds between two reloads of the meta table. */
+const META_RELOAD_ROUNDS = 5;
+/** Records sampled to estimate a range's bytes. */
+const LOAD_SAMPLE_KEYS = 64;
+
+/** What `rangeLoads` reports of one range this node leads. */
+export interface RangeLoadReport {
+  readonly rangeId: RangeId;
+  readonly keys: number;
+  readonly bytes: number;
+  readonly opsPerSec: number;
+  /** Where the range would split; undefined when it cannot (one slot, the meta range). */
+  readonly splitKey: Uint8Array | undefined;
+}
 const TRANSFER_LEADER_METHOD = "range.transferLeader";
 
 /** Raft messages only a range's leader sends: they may create a replica here. */
@@ -93,6 +180,22 @@ export class StoreHost {
   private peerDirectory: PeerDirectory = () => "";
   private peerCandidates: () => readonly NodeId[] = () => [];
   private stopped = false;
+  readonly directory = new RangeDirectory({ localRanges: () => this.localEntries() }, [
+    { desc: META_RANGE, voters: [], learners: [] },
+  ]);
+  private refreshing: Promise<void> | undefined;
+  private lastRefreshMs = Number.NEGATIVE_INFINITY;
+  private reconciling = false;
+  private reconcileTimer: { cancel(): void } | undefined;
+  private readonly lastLoad = new Map<RangeId, { ops: number; atMs: number }>();
+  /**
+   * Per range led here: the descriptor and members last found or written
+   * current in the meta table (forgotten when leadership moves, see below).
+   */
+  private readonly metaConfirmed = new Map<RangeId, string>();
+  private reconcileRounds = 0;
+  /** Replicas to check for garbage collection at the next round (they blocked a snapshot). */
+  private readonly gcSuspects = new Set<RangeId>();
 
   private constructor(private readonly options: StoreHostOptions) {
     const { store, clock } = options;
@@ -110,7 +213,9 @@ export class StoreHost {
       ? new SnapshotSender(bus, store, (id) => this.scheduler.replica(id), options.log)
       : undefined;
     this.scheduler = new StoreScheduler(store, {
+      nodeId: this.nodeId,
       tickMs: this.tickMs,
+      electionTick: this.timing.electionTick,
       timers: this.timers,
       clock,
       transport: bus
@@ -122,11 +227,12 @@ export class StoreHost {
       },
       onDestroyed: (id) => {
         this.expirers.delete(id);
+        this.directory.invalidate();
         options.log?.info({ rangeId: id }, "replica removed from this node");
       },
     });
     if (!bus && store.rangeIds().length === 0) {
-      for (const id of [SYSTEM_RANGE_ID, USER_RANGE_ID]) this.bootstrapOne(id, [this.nodeId]);
+      for (const d of INITIAL_RANGES) this.bootstrapOne(d, [this.nodeId]);
     }
     for (const id of store.rangeIds()) this.addReplica(id, store.logStorage(id));
     const deps = {
@@ -136,11 +242,16 @@ export class StoreHost {
       clock,
       leaderWaitMs: options.leaderWaitMs ?? LEADER_WAIT_MS_DEFAULT,
       replica: (id: RangeId) => this.scheduler.replica(id),
-      peers: () => this.peers(),
+      gone: (id: RangeId) => this.isMergedAway(id),
+      peers: (id: RangeId) => this.peers(id),
+      leaderHint: (id: RangeId) => this.directory.leaderHint(id),
+      noteLeader: (id: RangeId, leader: NodeId) => this.directory.noteLeader(id, leader),
     };
     this.forwarder = new Forwarder(deps);
     const service = new ReplicatedKvService({
       ...deps,
+      directory: this.directory,
+      refreshDirectory: () => this.refreshDirectory(),
       store,
       replicas: () => this.scheduler.all(),
       peerDirectory: () => this.peerDirectory,
@@ -155,6 +266,7 @@ export class StoreHost {
     const host = new StoreHost(options);
     host.scheduler.start();
     for (const r of host.scheduler.all()) r.campaignIfAlone();
+    host.reconcileTimer = host.timers.every(RECONCILE_INTERVAL_MS, () => void host.reconcileMeta());
     return host;
   }
 
@@ -165,14 +277,15 @@ export class StoreHost {
   async bootstrap(ranges: readonly BootstrapRange[]): Promise<void> {
     for (const spec of ranges) {
       if (this.store.hasRange(spec.rangeId)) continue;
-      if (spanOfRange(spec.rangeId) !== spec.keyspaces) {
+      const desc = INITIAL_RANGES.find((d) => d.rangeId === spec.rangeId);
+      if (desc === undefined) {
         throw new TesseraError(
           "INVALID_ARGUMENT",
-          `range ${spec.rangeId} cannot own the ${spec.keyspaces} keyspaces (range 1: system, 2: user)`,
+          `range ${spec.rangeId} is not one a cluster starts with (${INITIAL_RANGES.map((d) => d.rangeId).join(", ")})`,
         );
       }
       this.scheduler.remove(spec.rangeId);
-      this.bootstrapOne(spec.rangeId, spec.voters);
+      this.bootstrapOne(desc, spec.voters);
       const r = this.addReplica(spec.rangeId, this.store.logStorage(spec.rangeId));
       r.campaignIfAlone();
     }
@@ -296,6 +409,10 @@ export class StoreHost {
       readiesTotal: s.readiesTotal,
       keysExpiredTotal,
       pendingWrites,
+      rangesTotal: s.rangesTotal,
+      rangesQuiesced: s.rangesQuiesced,
+      replicaTicksTotal: s.replicaTicksTotal,
+      raftMessagesSentTotal: s.raftMessagesSentTotal,
     };
   }
 
@@ -303,27 +420,27 @@ export class StoreHost {
   async stop(drainMs = 0): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.reconcileTimer?.cancel();
     await this.scheduler.drain(drainMs);
     await this.scheduler.stop();
   }
 
   // --- internals ----------------------------------------------------------------
 
-  private bootstrapOne(id: RangeId, voters: readonly NodeId[]): void {
+  private bootstrapOne(desc: RangeDescriptor, voters: readonly NodeId[]): void {
     this.store.bootstrapRange(
-      id,
+      desc.rangeId,
       { ...EMPTY_CONF_STATE, voters: [...voters] },
       { index: logIndex(BOOTSTRAP_INDEX), term: term(BOOTSTRAP_TERM) },
+      [{ key: rangeDescriptorKey(desc.rangeId), value: encodeDescriptor(desc) }],
     );
   }
 
   private addReplica(id: RangeId, log: RangeLogStorage): Replica {
     const o = this.options;
     const rng = this.rng.fork ? this.rng.fork() : this.rng;
-    const spec = spanOfRange(id);
     const replica = new Replica({
       rangeId: id,
-      spans: spanBounds(spec),
       nodeId: this.nodeId,
       log,
       view: this.store.kvView(),
@@ -332,44 +449,97 @@ export class StoreHost {
       rng,
       limits: o.limits,
       timing: this.timing,
-      wake: () => this.scheduler.wake(),
+      wake: () => this.scheduler.wake(id),
       ...(o.logEntriesKeep !== undefined ? { logEntriesKeep: o.logEntriesKeep } : {}),
       ...(o.localReadsWhenAlone !== undefined
         ? { localReadsWhenAlone: o.localReadsWhenAlone }
         : {}),
       ...(o.knobs ? { knobs: o.knobs } : {}),
+      onSplit: (split) => this.startSplit(replica, split),
+      onMerge: (merge) => this.finishMerge(replica, merge.right),
+      onShapeChange: () => this.directory.invalidate(),
     });
     this.scheduler.add(replica);
+    this.directory.invalidate();
     this.expirers.set(
       id,
-      new Expirer(replica, this.store.kvView(), this.clock, {
+      new Expirer(replica, this.clock, {
         intervalMs: this.tickMs,
         batchKeysMax: o.limits.expireBatchKeysMax,
-        system: spec === "system",
       }),
     );
     return replica;
+  }
+
+  /** Whether range `id` was merged into another range here (it never comes back). */
+  isMergedAway(id: RangeId): boolean {
+    return this.store.kvView().get(rangeTombstoneKey(id)) !== undefined;
+  }
+
+  /**
+   * A merge into `left` is durable here: the absorbed range's replica goes
+   * (its data is the left range's now) and any Raft state its last round
+   * wrote after the merge dropped it is deleted too.
+   */
+  private finishMerge(left: Replica, right: RangeId): void {
+    const r = this.scheduler.replica(right);
+    if (r) {
+      this.scheduler.remove(right);
+      r.close(new TesseraError("RANGE_MISMATCH", `range ${right} was merged into ${left.rangeId}`));
+    }
+    this.expirers.delete(right);
+    if (!this.stopped) this.store.dropRangeState(right);
+    this.directory.invalidate();
+    this.options.log?.info({ rangeId: left.rangeId, absorbed: right }, "ranges merged");
+  }
+
+  /**
+   * A split of `left` is durable here: starts the right-hand range's replica
+   * (replacing an uninitialized one a message may have created). The node
+   * that led the left range campaigns at once, so the new range has a leader
+   * without waiting for an election timeout.
+   */
+  private startSplit(left: Replica, split: AppliedSplit): void {
+    if (this.stopped) return;
+    const id = split.right.rangeId;
+    const old = this.scheduler.replica(id);
+    if (old?.isInitialized) return;
+    if (old) {
+      this.scheduler.remove(id);
+      this.store.forgetRange(id);
+    }
+    const r = this.addReplica(id, this.store.logStorage(id));
+    this.directory.invalidate();
+    this.options.log?.info(
+      { rangeId: left.rangeId, right: id, generation: split.right.generation },
+      "range split",
+    );
+    if (left.raftState === "leader") r.campaign();
+    r.campaignIfAlone();
   }
 
   /** The replica of `id`, created uninitialized when a leader contacts this node first. */
   private replicaFor(id: RangeId, first: Message["type"]): Replica | undefined {
     const r = this.scheduler.replica(id);
     if (r || this.stopped || !LEADER_MESSAGES.has(first)) return r;
-    if (this.store.hasRange(id)) return undefined;
+    if (this.store.hasRange(id) || this.isMergedAway(id)) return undefined;
     this.options.log?.info({ rangeId: id }, "creating an uninitialized replica");
     return this.addReplica(id, this.store.uninitializedLogStorage(id));
   }
 
   private serve(bus: Bus, service: ReplicatedKvService): void {
-    bus.onRaft((_from, id, messages) => {
+    bus.onRaft((from, id, messages) => {
       if (this.stopped || messages.length === 0) return;
+      // Any traffic shows the sender alive; a liveness ping is nothing more.
+      this.scheduler.heardFrom(from);
+      if (id === LIVENESS_RANGE_ID) return;
       const r = this.replicaFor(id, messages[0]!.type);
       if (!r) return;
       for (const m of messages) r.step(m);
     });
     bus.onUnreachable((nodeId) => {
       if (this.stopped) return;
-      for (const r of this.scheduler.all()) r.reportUnreachable(nodeId);
+      this.scheduler.reportUnreachable(nodeId);
     });
     const receiver = new SnapshotReceiver((id, from, msgTerm, meta, data) =>
       this.deliverSnapshot(id, from, msgTerm, meta, data),
@@ -379,6 +549,36 @@ export class StoreHost {
       const r = req as { rangeId: number; changes: ReplicaChange[] };
       await this.changeLocal(this.leaderOf(toRangeId(r.rangeId)), r.changes);
       return true;
+    });
+    bus.handle(RANGE_OP_METHOD, async (req) => {
+      const r = req as { rangeId: number; op: RangeOp };
+      const op = r.op;
+      const fixed: RangeOp =
+        op.op === "merge"
+          ? {
+              ...op,
+              rightStart: new Uint8Array(op.rightStart),
+              rightEnd: new Uint8Array(op.rightEnd),
+            }
+          : op;
+      return markLocal(this.leaderOf(toRangeId(r.rangeId)).proposeRangeOp(fixed));
+    });
+    bus.handle(RANGE_STATE_METHOD, async (req) => {
+      const r = req as { rangeId: number };
+      return this.localRangeState(toRangeId(r.rangeId)) ?? null;
+    });
+    bus.handle(SPLIT_METHOD, async (req) => {
+      const r = req as { rangeId: number; right: number; splitKey: Uint8Array; sticky?: boolean };
+      const leader = this.leaderOf(toRangeId(r.rangeId));
+      const out = await leader.split(
+        toRangeId(r.right),
+        new Uint8Array(r.splitKey),
+        leader.descriptor.generation,
+        r.sticky === true,
+      );
+      this.directory.invalidate();
+      void this.reconcileMeta();
+      return { rangeId: out.right.rangeId };
     });
     bus.handle(TRANSFER_LEADER_METHOD, async (req) => {
       const r = req as { rangeId: number; to: number };
@@ -396,6 +596,31 @@ export class StoreHost {
     data: SpanEntry[],
   ): void {
     if (this.stopped) throw new TesseraError("SHUTTING_DOWN", "the node is stopping");
+    // A snapshot may not take keys another replica here still owns (a range
+    // split elsewhere whose left side has not applied the split here yet):
+    // that replica would apply older writes over it. The sender retries later.
+    const incoming = data.find((e) => equalBytes(e.key, rangeDescriptorKey(id)));
+    if (incoming !== undefined) {
+      const desc = decodeDescriptor(incoming.value);
+      for (const other of this.scheduler.all()) {
+        const od = other.descriptorIfKnown;
+        if (other.rangeId === id || od === undefined || !rangesOverlap(od, desc)) continue;
+        if (other.frozenInto?.into === id && desc.generation > od.generation) {
+          // The left range absorbed this frozen one (its newer descriptor
+          // covers it): the stale copy goes first, then the snapshot is taken.
+          other.markRemoved();
+          throw new TesseraError(
+            "UNAVAILABLE",
+            `range ${other.rangeId} here was merged into ${id}; retry once it is gone`,
+          );
+        }
+        this.gcSuspects.add(other.rangeId);
+        throw new TesseraError(
+          "UNAVAILABLE",
+          `snapshot of range ${id} overlaps range ${other.rangeId} here; retry once it has split`,
+        );
+      }
+    }
     const r = this.replicaFor(id, "MsgSnap");
     if (!r) throw new TesseraError("UNAVAILABLE", `range ${id} cannot take a snapshot here`);
     r.stepSnapshot(from, msgTerm, meta, data);
@@ -432,16 +657,425 @@ export class StoreHost {
   }
 
   /**
-   * Other nodes to ask for a leader: the members of the ranges this node
-   * knows, or, when it holds none, every node the cluster layer knows.
+   * Other nodes to ask for the leader of `rangeId`: its replicas as the range
+   * cache knows them, else every node the cluster layer knows.
    */
-  private peers(): NodeId[] {
+  private peers(rangeId: RangeId): NodeId[] {
     const ids = new Set<NodeId>();
-    for (const r of this.scheduler.all()) {
-      const c = r.confState();
-      for (const n of [...c.voters, ...c.learners]) if (n !== this.nodeId) ids.add(n);
-    }
+    const e = this.directory.byId(rangeId);
+    if (e) for (const n of [...e.voters, ...e.learners]) if (n !== this.nodeId) ids.add(n);
     if (ids.size === 0) for (const n of this.peerCandidates()) if (n !== this.nodeId) ids.add(n);
     return [...ids];
+  }
+
+  /** The initialized replicas here, as range cache entries (authoritative for their ranges). */
+  private *localEntries(): Iterable<DirectoryEntry> {
+    for (const r of this.scheduler.all()) {
+      const desc = r.descriptorIfKnown;
+      if (desc === undefined || r.isClosed) continue;
+      const c = r.confState();
+      yield {
+        desc,
+        voters: [...new Set([...c.voters, ...c.votersOutgoing])].sort((a, b) => a - b),
+        learners: [...c.learners].sort((a, b) => a - b),
+      };
+    }
+  }
+
+  /**
+   * Loads the meta table into the range cache; calls within `REFRESH_MIN_MS`
+   * of the last share it. Reads the local meta replica when there is one.
+   */
+  refreshDirectory(): Promise<void> {
+    if (this.refreshing) return this.refreshing;
+    const now = this.clock.monotonicMs();
+    if (now - this.lastRefreshMs < REFRESH_MIN_MS) {
+      this.directory.invalidate();
+      return Promise.resolve();
+    }
+    this.lastRefreshMs = now;
+    const level = this.scheduler.replica(META_RANGE.rangeId)?.isInitialized ? "any" : "strong";
+    this.refreshing = (async () => {
+      try {
+        const last = lastRangeId(await this.service.read(readNextIdCommand(), level));
+        const replies = await Promise.all(
+          readTableCommands(last).map((c) => this.service.read(c, level)),
+        );
+        this.directory.setMeta(entriesOf(replies));
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  /**
+   * Keeps the meta table in step with the ranges this node leads: an entry
+   * that differs from the range's own descriptor and members is rewritten.
+   * Runs on every node for the ranges it leads, so the table converges after
+   * any split, merge or move, even one whose initiator failed midway.
+   */
+  private async reconcileMeta(): Promise<void> {
+    if (this.reconciling || this.stopped) return;
+    this.reconciling = true;
+    try {
+      // The table is reloaded every few rounds (and on demand by routing misses).
+      if (this.reconcileRounds++ % META_RELOAD_ROUNDS === 0)
+        await this.refreshDirectory().catch(() => undefined);
+      await this.reconcileMerges();
+      await this.collectGarbage();
+      for (const e of [...this.localEntries()]) {
+        const signature = entrySignature(e);
+        // Unchanged since this node last found or wrote it current: nothing to do.
+        if (this.metaConfirmed.get(e.desc.rangeId) === signature) continue;
+        const r = this.scheduler.replica(e.desc.rangeId);
+        if (r?.raftState !== "leader" || !r.isReady()) continue;
+        // Entries of ranges this one absorbed (lower generation, inside its span) go.
+        for (const id of this.directory.staleMetaWithin(e.desc)) {
+          await this.service.write(deleteEntryCommand(id));
+        }
+        const known = this.directory.metaEntry(e.desc.rangeId);
+        if (known !== undefined && known.desc.generation > e.desc.generation) continue;
+        if (known === undefined || !sameEntry(known, e))
+          await this.service.write(writeEntryCommand(e));
+        this.metaConfirmed.set(e.desc.rangeId, signature);
+      }
+    } catch (err) {
+      this.options.log?.warn({ err: String(err) }, "updating the meta table failed; retrying");
+    } finally {
+      this.reconciling = false;
+    }
+  }
+
+  /**
+   * Merges range `rightId` into its left neighbour `leftId` (same members,
+   * no learners: the planner moves replicas to match first):
+   *
+   * 1. lock the left range (a Raft entry: no membership change or split
+   *    until the merge ends), so its members stay what they are;
+   * 2. freeze the right range (a Raft entry: it refuses writes from then on);
+   * 3. wait until every voter of it applied the freeze, with no membership
+   *    change pending, so each holds its final state, and check both ranges
+   *    have the same voters and no learners;
+   * 4. decide in the meta range, once (SET NX `merges/<right>`): "decided"
+   *    by the merger, or "aborted" by whoever gives up on a stalled merge —
+   *    the first wins, so a frozen range is thawed (and the left unlocked)
+   *    only if it will never be absorbed;
+   * 5. propose the merge on the left range, which absorbs the right one on
+   *    every replica at the same log position (Replica.applyRangeOp).
+   *
+   * A merge decided but not carried out (the merger failed) is finished by
+   * the leaders of the two ranges (reconcileMerges).
+   */
+  async merge(leftId: RangeId, rightId: RangeId): Promise<void> {
+    await this.refreshDirectory().catch(() => undefined);
+    const left = this.directory.byId(leftId);
+    const right = this.directory.byId(rightId);
+    if (left === undefined || right === undefined)
+      throw new TesseraError("UNAVAILABLE", `ranges ${leftId} and ${rightId} are not both known`);
+    if (!equalBytes(left.desc.end, right.desc.start))
+      throw new TesseraError(
+        "INVALID_ARGUMENT",
+        `range ${leftId} does not end where ${rightId} starts`,
+      );
+    if (!sameMembers(left, right))
+      throw new TesseraError(
+        "INVALID_ARGUMENT",
+        `ranges ${leftId} and ${rightId} have different members`,
+      );
+    const lockIndex = await this.rangeOp(leftId, {
+      op: "lock",
+      right: rightId,
+      generation: left.desc.generation,
+    });
+    let voters: number[];
+    try {
+      const freezeIndex = await this.rangeOp(rightId, {
+        op: "freeze",
+        into: leftId,
+        generation: right.desc.generation,
+      });
+      voters = await this.settledEverywhere(rightId, freezeIndex, true);
+      const leftVoters = await this.settledEverywhere(leftId, lockIndex, false);
+      if (leftVoters.join(",") !== voters.join(","))
+        throw new TesseraError(
+          "INVALID_ARGUMENT",
+          `ranges ${leftId} and ${rightId} have different voters`,
+        );
+    } catch (e) {
+      await this.abandonMerge(leftId, rightId).catch(() => undefined);
+      throw e;
+    }
+    if (!(await this.decideMerge(rightId, `decided:${leftId}`)))
+      throw new TesseraError("UNAVAILABLE", `the merge of range ${rightId} was abandoned`);
+    await this.completeMerge(leftId, right.desc, voters);
+  }
+
+  /** Step 4 of `merge`, also run to finish a decided merge whose merger failed. */
+  private async completeMerge(
+    leftId: RangeId,
+    right: RangeDescriptor,
+    voters: readonly number[],
+  ): Promise<void> {
+    await this.rangeOp(leftId, {
+      op: "merge",
+      right: right.rangeId,
+      rightGeneration: right.generation,
+      rightStart: right.start,
+      rightEnd: right.end,
+      voters,
+    });
+    await this.service.write(deleteEntryCommand(right.rangeId)).catch(() => undefined);
+    this.directory.invalidate();
+    void this.reconcileMeta();
+  }
+
+  /**
+   * Records the merge of `rightId` aborted unless it was decided; then thaws
+   * the right range and unlocks the left one. False when it was decided.
+   */
+  private async abandonMerge(leftId: RangeId, rightId: RangeId): Promise<boolean> {
+    if (!(await this.decideMerge(rightId, "aborted"))) return false;
+    await Promise.allSettled([
+      this.rangeOp(rightId, { op: "unfreeze", generation: 0 }),
+      this.rangeOp(leftId, { op: "unlock" }),
+    ]);
+    return true;
+  }
+
+  /** SET NX of the merge decision; true when `decision` is the one recorded (now or before). */
+  private async decideMerge(rightId: RangeId, decision: string): Promise<boolean> {
+    await this.service.write(mergeDecisionCommand(rightId, decision));
+    const now = await this.service.read(readMergeDecisionCommand(rightId), "strong");
+    return now.t === "bulk" && new TextDecoder().decode(now.v) === decision;
+  }
+
+  /** Runs a range operation on the range's leader; resolves with its log index. */
+  private rangeOp(rangeId: RangeId, op: RangeOp): Promise<LogIndex> {
+    return this.forwarder.run(rangeId, {
+      idempotent: false,
+      local: (r) => r.proposeRangeOp(op),
+      remote: async (bus, to) =>
+        logIndex(
+          Number(
+            await bus.call(
+              to,
+              RANGE_OP_METHOD,
+              { rangeId, op },
+              { timeoutMs: MEMBERSHIP_TIMEOUT_MS },
+            ),
+          ),
+        ),
+    });
+  }
+
+  /**
+   * Waits until every voter of `rangeId` applied `index` (its freeze, or its
+   * merge lock), its leader has no membership change pending and it has no
+   * learners; resolves with the voters. `frozen`: every voter must report
+   * the range frozen.
+   */
+  private async settledEverywhere(
+    rangeId: RangeId,
+    index: LogIndex,
+    frozen: boolean,
+  ): Promise<number[]> {
+    const deadline = this.clock.monotonicMs() + MERGE_CATCH_UP_MS;
+    while (this.clock.monotonicMs() < deadline) {
+      const leader = await this.rangeStateAnywhere(rangeId).catch(() => undefined);
+      if (leader?.isLeader && !leader.confChangePending && leader.learners.length === 0) {
+        const states = await Promise.all(
+          leader.voters.map((v) =>
+            v === this.nodeId
+              ? Promise.resolve(this.localRangeState(rangeId))
+              : this.bus
+                  ?.call(v as NodeId, RANGE_STATE_METHOD, { rangeId }, { timeoutMs: 2000 })
+                  .then((x) => x as RangeState)
+                  .catch(() => undefined),
+          ),
+        );
+        if (states.every((st) => st !== undefined && (st.frozen || !frozen) && st.applied >= index))
+          return [...leader.voters].sort((a, b) => a - b);
+      }
+      await sleep(this.timers, 50);
+    }
+    throw new TesseraError("TIMEOUT", `range ${rangeId} did not settle on every replica in time`);
+  }
+
+  /** The range's state as its leader reports it: asked of the leader hint, then of its replicas. */
+  private async rangeStateAnywhere(rangeId: RangeId): Promise<RangeState | undefined> {
+    const local = this.localRangeState(rangeId);
+    if (local?.isLeader) return local;
+    if (!this.bus) return undefined;
+    const ask = (to: number) =>
+      this.bus!.call(to as NodeId, RANGE_STATE_METHOD, { rangeId }, { timeoutMs: 2000 })
+        .then((x) => (x ?? undefined) as RangeState | undefined)
+        .catch(() => undefined);
+    const tried = new Set<number>([this.nodeId]);
+    const queue: number[] = [];
+    const hint = local?.leaderId || this.directory.leaderHint(rangeId);
+    if (hint) queue.push(hint);
+    queue.push(...(this.directory.byId(rangeId)?.voters ?? []));
+    for (let to = queue.shift(); to !== undefined && tried.size < 8; to = queue.shift()) {
+      if (tried.has(to)) continue;
+      tried.add(to);
+      const st = await ask(to);
+      if (st?.isLeader) return st;
+      if (st?.leaderId && !tried.has(st.leaderId)) queue.unshift(st.leaderId);
+    }
+    return undefined;
+  }
+
+  private localRangeState(rangeId: RangeId): RangeState | undefined {
+    const r = this.scheduler.replica(rangeId);
+    if (!r?.isInitialized || r.isClosed) return undefined;
+    return {
+      applied: r.appliedIndex,
+      frozen: r.frozenInto !== undefined,
+      isLeader: r.raftState === "leader",
+      leaderId: r.leaderId,
+      voters: [...r.confState().voters],
+      learners: [
+        ...r.confState().learners,
+        ...r.confState().votersOutgoing,
+        ...r.confState().learnersNext,
+      ],
+      confChangePending: r.raftState === "leader" ? r.confChangePending : true,
+    };
+  }
+
+  /**
+   * On the leaders of ranges frozen or merge-locked for longer than
+   * MERGE_ABANDON_MS: the merger stalled. If the meta range recorded the
+   * merge as decided, finish it (the right range's replica here holds its
+   * frozen state: both ranges have the same members); otherwise record it
+   * aborted, thaw the right range and unlock the left.
+   */
+  private async reconcileMerges(): Promise<void> {
+    for (const r of [...this.scheduler.all()]) {
+      if (r.raftState !== "leader" || r.isClosed || !r.isInitialized) continue;
+      const f = r.frozenInto;
+      const l = r.mergeLockOn;
+      const since = f?.sinceMs ?? l?.sinceMs;
+      if (since === undefined || this.clock.monotonicMs() - since < MERGE_ABANDON_MS) continue;
+      const [leftId, rightId] = f ? [f.into, r.rangeId] : [r.rangeId, l!.right];
+      try {
+        const d = await this.service.read(readMergeDecisionCommand(rightId), "strong");
+        const decided = d.t === "bulk" ? new TextDecoder().decode(d.v) : undefined;
+        if (decided === undefined || decided === "aborted") {
+          if (await this.abandonMerge(leftId, rightId)) continue;
+        }
+        const right = this.scheduler.replica(rightId);
+        if (!right?.isInitialized) continue; // its own leader finishes it
+        const voters = [...right.confState().voters].sort((a, b) => a - b);
+        await this.completeMerge(leftId, right.descriptor, voters);
+      } catch (err) {
+        this.options.log?.warn(
+          { left: leftId, right: rightId, err: String(err) },
+          "resolving a stalled merge failed",
+        );
+      }
+    }
+  }
+
+  /**
+   * Replica garbage collection: a replica removed from its range while cut
+   * off never applies its removal, so it stays, stale — and may block a
+   * snapshot of a range that now owns part of its span. Each round, the
+   * replicas the meta table no longer lists here (and those that blocked a
+   * snapshot) are checked against their range's leader: one whose leader's
+   * configuration does not include this node is destroyed. (A leader sends
+   * to a new member only once it applied the change adding it, so a
+   * replica the leader does not list is never a member about to be.)
+   */
+  private async collectGarbage(): Promise<void> {
+    const suspects = new Set(this.gcSuspects);
+    this.gcSuspects.clear();
+    for (const r of this.scheduler.all()) {
+      if (!r.isInitialized || r.isClosed || r.raftState === "leader") continue;
+      const meta = this.directory.metaEntry(r.rangeId);
+      if (this.isMergedAway(r.rangeId)) suspects.add(r.rangeId);
+      else if (
+        meta !== undefined &&
+        meta.desc.generation >= r.descriptor.generation &&
+        !meta.voters.includes(this.nodeId) &&
+        !meta.learners.includes(this.nodeId)
+      )
+        suspects.add(r.rangeId);
+    }
+    for (const id of suspects) {
+      const r = this.scheduler.replica(id);
+      if (!r?.isInitialized || r.isClosed || r.raftState === "leader") continue;
+      if (this.isMergedAway(id)) {
+        r.markRemoved();
+        continue;
+      }
+      const leader = await this.rangeStateAnywhere(id).catch(() => undefined);
+      if (!leader?.isLeader) continue;
+      if (leader.voters.includes(this.nodeId) || leader.learners.includes(this.nodeId)) continue;
+      this.options.log?.info({ rangeId: id }, "destroying a replica its range no longer counts");
+      r.markRemoved();
+    }
+  }
+
+  /**
+   * The load of every range this node leads, as its leader measures it: keys
+   * (exact, from the range's counters), bytes (estimated from a sample of its
+   * records), operations per second since the last call, and a split point
+   * (the middle slot boundary of a hash span; a keyspace boundary when the
+   * span holds several keyspaces). For the cluster's planner.
+   */
+  rangeLoads(): RangeLoadReport[] {
+    const now = this.clock.monotonicMs();
+    const out: RangeLoadReport[] = [];
+    for (const r of this.scheduler.all()) {
+      if (r.raftState !== "leader" || !r.isInitialized || r.isClosed) continue;
+      const desc = r.descriptor;
+      let keys = 0;
+      for (const s of keyspaceStats(r.view)) keys += s.keys;
+      let sampled = 0;
+      let sampleBytes = 0;
+      for (const e of r.view.scan(desc.start, desc.end, LOAD_SAMPLE_KEYS)) {
+        sampled++;
+        sampleBytes += e.key.length + e.value.length;
+      }
+      const ops = r.opsTotal;
+      const last = this.lastLoad.get(r.rangeId);
+      this.lastLoad.set(r.rangeId, { ops, atMs: now });
+      const opsPerSec = last && now > last.atMs ? ((ops - last.ops) * 1000) / (now - last.atMs) : 0;
+      out.push({
+        rangeId: r.rangeId,
+        keys,
+        bytes: sampled === 0 ? 0 : Math.round((sampleBytes / sampled) * keys),
+        opsPerSec,
+        splitKey: middleSplitKey(desc),
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Splits range `rangeId` at internal key `splitKey` (forwarded to its
+   * leader); resolves with the new right-hand range's id once the split is
+   * applied on the leader. The new id is allocated through the meta range.
+   */
+  async split(rangeId: RangeId, splitKey: Uint8Array, sticky = false): Promise<RangeId> {
+    const right = rangeIdFromReply((await this.service.write(allocateRangeIdCommand())).reply);
+    const desc = await this.forwarder.run(rangeId, {
+      idempotent: true,
+      local: async (r) => (await r.split(right, splitKey, r.descriptor.generation, sticky)).right,
+      remote: async (bus, to) => {
+        const res = (await bus.call(
+          to,
+          SPLIT_METHOD,
+          { rangeId, right, splitKey, sticky },
+          { timeoutMs: MEMBERSHIP_TIMEOUT_MS },
+        )) as { rangeId: number };
+        return { rangeId: toRangeId(Number(res.rangeId)) } as RangeDescriptor;
+      },
+    });
+    this.directory.invalidate();
+    void this.reconcileMeta();
+    return desc.rangeId;
   }
 }

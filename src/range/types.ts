@@ -23,6 +23,8 @@ export interface WriteResult {
   readonly reply: KvReply;
   /** The log position the write was applied at; WAIT waits on it. */
   readonly index: number;
+  /** The range whose log `index` is in (WAIT asks that range). */
+  readonly rangeId?: number;
 }
 
 export interface KeyspaceStats {
@@ -53,15 +55,60 @@ export interface ServiceStatus {
   readonly lastSyncAtMs: number;
 }
 
+/** How a request finds its range's leader. */
+export interface RouteOptions {
+  /**
+   * Answer MOVED (a TesseraError with details `{ slot, address }`, the RESP
+   * address of the range's leader) instead of forwarding, when the key's range
+   * is led by another node. For cluster-aware clients; single-key commands only.
+   */
+  readonly redirect?: boolean;
+}
+
+/**
+ * One range as this node's range cache knows it (DESIGN.md §2): its span of
+ * internal keys, its generation (bumped by every split and merge), its
+ * replicas and the leader last seen. A view, possibly stale; the range
+ * itself corrects a request routed with a stale one.
+ */
+export interface RangeSummary {
+  readonly rangeId: number;
+  /** Internal key, inclusive (lib/keys.ts). */
+  readonly start: Uint8Array;
+  /** Internal key, exclusive. */
+  readonly end: Uint8Array;
+  readonly generation: number;
+  /** Voters, in id order. */
+  readonly voters: readonly number[];
+  readonly learners: readonly number[];
+  /** 0 when unknown. */
+  readonly leaderId: number;
+  /** The range's start is a split made by hand: never merged into its left neighbour. */
+  readonly sticky?: boolean;
+}
+
 export interface KvService {
-  write(cmd: WriteCommand): Promise<WriteResult>;
-  read(cmd: ReadCommand, consistency: ReadConsistency): Promise<KvReply>;
+  /**
+   * Runs a write on the leader of its range. A multi-key write whose keys lie
+   * in more than one range is refused with CROSSSLOT, except DEL (and UNLINK)
+   * and FLUSHDB/FLUSHALL, which run range by range.
+   */
+  write(cmd: WriteCommand, options?: RouteOptions): Promise<WriteResult>;
+  /** Runs a read; multi-key reads (MGET, EXISTS, TOUCH, KEYS, SCAN, DBSIZE, RANDOMKEY) scatter-gather. */
+  read(cmd: ReadCommand, consistency: ReadConsistency, options?: RouteOptions): Promise<KvReply>;
+  /** The ranges of the cluster as this node knows them, in key order. */
+  ranges(): readonly RangeSummary[];
   /**
    * WAIT: resolves with the number of replicas other than the leader whose log
    * holds `index`, as soon as `numReplicas` do or after `timeoutMs` (0 = wait
    * forever, as Redis). A single node has no other replicas and answers 0 at once.
    */
-  waitForReplicas(index: number, numReplicas: number, timeoutMs: number): Promise<number>;
+  waitForReplicas(
+    index: number,
+    numReplicas: number,
+    timeoutMs: number,
+    rangeId?: number,
+  ): Promise<number>;
   keyspaceStats(): readonly KeyspaceStats[];
   status(): ServiceStatus;
 }

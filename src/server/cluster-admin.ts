@@ -1,19 +1,29 @@
 /**
  * The glue between a node's parts: `clusterHostOf` presents the store host
- * to the cluster layer (its `ClusterHost` contract), and `respAdminOf`
- * presents the cluster manager and the bus's fault injection to the RESP
- * server (TESSERA NODE/STATUS, DEBUG FAULT, INFO's cluster section).
+ * to the cluster layer (its `ClusterHost` contract), `respAdminOf` presents
+ * the cluster manager and the bus's fault injection to the RESP server
+ * (TESSERA NODE/STATUS, DEBUG FAULT, INFO's cluster section), and
+ * `respTopologyOf` the nodes and ranges Redis Cluster clients see.
  */
 import {
+  type Addresses,
   type ClusterHost,
   type ClusterManager,
   formatLocality,
   type RangeReplicaInfo,
 } from "../cluster/index.js";
-import { type NodeId, nodeId, type RangeId, TesseraError } from "../lib/index.js";
-import type { StoreHost } from "../range/index.js";
+import {
+  equalBytes,
+  keyspaceId,
+  type NodeId,
+  nodeId,
+  type RangeId,
+  slotBoundaryKey,
+  TesseraError,
+} from "../lib/index.js";
+import type { KvService, StoreHost } from "../range/index.js";
 import type { BusFaults } from "../transport/index.js";
-import type { RespClusterAdmin } from "./resp/index.js";
+import type { RespClusterAdmin, RespClusterNode, RespClusterTopology } from "./resp/index.js";
 
 export function clusterHostOf(host: StoreHost): ClusterHost {
   return {
@@ -34,6 +44,11 @@ export function clusterHostOf(host: StoreHost): ClusterHost {
       };
     },
     transferLeader: (id, to) => host.transferLeader(id, to),
+    ranges: () => host.service.ranges(),
+    refreshRanges: () => host.refreshDirectory(),
+    rangeLoads: () => host.rangeLoads(),
+    split: (id, key) => host.split(id, key),
+    merge: (left, right) => host.merge(left, right),
     setPeerCandidates: (candidates) => host.setPeerCandidates(candidates),
     changeReplicas: (id, change, timeoutMs) =>
       withTimeout(
@@ -44,8 +59,21 @@ export function clusterHostOf(host: StoreHost): ClusterHost {
   };
 }
 
-export function respAdminOf(cluster: ClusterManager, faults: BusFaults): RespClusterAdmin {
+export function respAdminOf(
+  cluster: ClusterManager,
+  faults: BusFaults,
+  host: StoreHost,
+): RespClusterAdmin {
   return {
+    splitAtSlot: async (slot) => {
+      const key = slotBoundaryKey(keyspaceId(0), slot);
+      await host.refreshDirectory().catch(() => undefined);
+      const owner = host.directory.lookup(key);
+      if (owner === undefined)
+        throw new TesseraError("UNAVAILABLE", `no known range holds slot ${slot}; retry`);
+      if (equalBytes(owner.desc.start, key)) return owner.desc.rangeId;
+      return host.split(owner.desc.rangeId, key, true);
+    },
     nodeList: async () => {
       const status = await cluster.status();
       return status.nodes.map(
@@ -82,6 +110,44 @@ export function respAdminOf(cluster: ClusterManager, faults: BusFaults): RespClu
         ),
       ];
     },
+  };
+}
+
+/**
+ * The topology of CLUSTER SLOTS|SHARDS|NODES: the node table as last read
+ * here, with liveness as the meta leader judged it, and the service's ranges.
+ * Until this node has read its own record (a node that has just bootstrapped
+ * or joined), it describes itself from its own addresses, so a single node
+ * always shows at least itself leading its ranges.
+ */
+export function respTopologyOf(
+  cluster: ClusterManager,
+  service: KvService,
+  self: () => Addresses,
+): RespClusterTopology {
+  return {
+    clusterId: () => cluster.clusterId,
+    myId: () => cluster.nodeId,
+    nodes: () => {
+      const nodes: RespClusterNode[] = cluster.nodes().map((r) => ({
+        id: r.id,
+        respAddress: r.respAddress,
+        busAddress: r.address,
+        state: r.state,
+        liveness: cluster.livenessOf(r.id),
+      }));
+      if (nodes.some((n) => n.id === cluster.nodeId)) return nodes;
+      const { address, respAddress } = self();
+      const me: RespClusterNode = {
+        id: cluster.nodeId,
+        respAddress,
+        busAddress: address,
+        state: "active",
+        liveness: "live",
+      };
+      return [...nodes, me].sort((a, b) => a.id - b.id);
+    },
+    ranges: () => service.ranges(),
   };
 }
 

@@ -44,4 +44,12 @@ export interface NodeConfig {
   readonly replicationFactor: number;
   /** Accept DEBUG FAULT (bus delay/drop/partition); for tests and drills only. */
   readonly faultInjection: boolean;
+  /** A node silent this long is dead: its replicas are rebuilt elsewhere (default 60 s). */
+  readonly deadAfterMs?: number;
+  /** A range splits past this many keys, bytes, or operations per second. */
+  readonly splitKeysMax?: number;
+  readonly splitBytesMax?: number;
+  readonly splitOpsPerSecMax?: number;
+  /** MOVED for cluster clients: auto (connections that asked for the topology), always, never. */
+  readonly redirect?: "auto" | "always" | "never";
 }

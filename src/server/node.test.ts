@@ -61,6 +61,29 @@ describe("startNode", () => {
     await again.stop();
   });
 
+  it("describes itself to Redis Cluster clients as the master of every slot", async () => {
+    const node = await startNode(config(), quiet);
+    const client = new Redis({ port: node.respPort, host: "127.0.0.1", lazyConnect: true });
+    try {
+      await client.connect();
+      const myId = (await client.call("CLUSTER", "MYID")) as string;
+      assert.match(myId, /^[0-9a-f]{40}$/);
+      assert.deepEqual(await client.call("CLUSTER", "SLOTS"), [
+        [0, 16383, ["127.0.0.1", node.respPort, myId, []]],
+      ]);
+      const nodes = (await client.call("CLUSTER", "NODES")) as string;
+      const line = `${myId} 127.0.0.1:${node.respPort}@${node.busPort} myself,master - 0 0 `;
+      assert.ok(nodes.startsWith(line) && nodes.endsWith(" connected 0-16383\n"), nodes);
+      assert.match((await client.call("CLUSTER", "INFO")) as string, /^cluster_state:ok\r\n/);
+      // A cluster-aware client is served too: this node leads the only range.
+      assert.equal(await client.set("k", "v"), "OK");
+      assert.equal(await client.get("k"), "v");
+    } finally {
+      client.disconnect();
+      await node.stop();
+    }
+  });
+
   it("answers /readyz, /healthz and /metrics on the HTTP port", async () => {
     const node = await startNode(config(), quiet);
     const base = `http://127.0.0.1:${node.httpPort}`;

@@ -34,7 +34,7 @@ import {
 import { StoreHost, systemTimers } from "../range/index.js";
 import { Store } from "../storage/index.js";
 import { DEFAULT_BUS_LIMITS, formatAddress, TcpBus } from "../transport/index.js";
-import { clusterHostOf, respAdminOf } from "./cluster-admin.js";
+import { clusterHostOf, respAdminOf, respTopologyOf } from "./cluster-admin.js";
 import { HttpServer } from "./http-server.js";
 import { checkNodeLimits } from "./limits.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -105,7 +105,17 @@ export async function startNode(
   options: StartNodeOptions = {},
 ): Promise<RunningNode> {
   checkNodeLimits(config.limits);
-  const clusterLimits = options.clusterLimits ?? DEFAULT_CLUSTER_LIMITS;
+  const baseLimits = options.clusterLimits ?? DEFAULT_CLUSTER_LIMITS;
+  const deadAfterMs = config.deadAfterMs ?? baseLimits.deadAfterMs;
+  const clusterLimits = {
+    ...baseLimits,
+    deadAfterMs,
+    // A short dead-after (drills, tests) brings suspicion forward with it.
+    suspectAfterMs: Math.min(
+      baseLimits.suspectAfterMs,
+      Math.max(baseLimits.pingIntervalMs + 1, Math.floor(deadAfterMs / 2)),
+    ),
+  };
   checkClusterLimits(clusterLimits);
   if (!Number.isSafeInteger(config.replicationFactor) || config.replicationFactor < 1) {
     throw new TesseraError("INVALID_ARGUMENT", "replication factor must be a positive integer");
@@ -193,6 +203,7 @@ export async function startNode(
       await host.bootstrap([
         { rangeId: META_RANGE, keyspaces: "system", voters: [self] },
         { rangeId: DATA_RANGE, keyspaces: "user", voters: [self] },
+        { rangeId: rangeId(3), voters: [self] },
       ]);
     }
 
@@ -204,7 +215,20 @@ export async function startNode(
       bus,
       host: clusterHostOf(host),
       systemKeyspace: SYSTEM_KEYSPACE_ID,
-      rangeIds: [META_RANGE, DATA_RANGE],
+      planner: {
+        ...(config.splitKeysMax !== undefined ? { splitKeysMax: config.splitKeysMax } : {}),
+        ...(config.splitBytesMax !== undefined ? { splitBytesMax: config.splitBytesMax } : {}),
+        ...(config.splitOpsPerSecMax !== undefined
+          ? { splitOpsPerSecMax: config.splitOpsPerSecMax }
+          : {}),
+        // Merges stay below a quarter of the split bounds (the planner requires at most half).
+        ...(config.splitKeysMax !== undefined
+          ? { mergeKeysMax: Math.max(1, Math.floor(config.splitKeysMax / 4)) }
+          : {}),
+        ...(config.splitOpsPerSecMax !== undefined
+          ? { mergeOpsPerSecMax: Math.max(0.001, config.splitOpsPerSecMax / 8) }
+          : {}),
+      },
       replicationFactor: config.replicationFactor,
       limits: clusterLimits,
       timers: systemTimers,
@@ -286,11 +310,14 @@ export async function startNode(
           "cluster-id": clusterId,
           "node-id": self,
           "replication-factor": config.replicationFactor,
+          "dead-after-ms": deadAfterMs,
           ...Object.fromEntries(Object.entries(config.limits).map(([k, v]) => [kebab(k), v])),
         }),
         clock,
         httpPort,
-        admin: respAdminOf(cluster, bus.faults),
+        admin: respAdminOf(cluster, bus.faults, host),
+        topology: respTopologyOf(cluster, host.service, addresses),
+        ...(config.redirect !== undefined ? { redirect: config.redirect } : {}),
       },
       host.service,
     );

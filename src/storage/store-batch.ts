@@ -14,12 +14,13 @@
  * transaction is durable (the `after` hooks run only then); if any part of a
  * batch throws, none of it is written.
  */
-import { assert, type LogIndex, type RangeId } from "../lib/index.js";
-import type { Entry, HardState, SnapshotMetadata } from "../raft/types.js";
+import { assert, type LogIndex, logIndex, type NodeId, type RangeId, term } from "../lib/index.js";
+import type { ConfState, Entry, HardState, SnapshotMetadata } from "../raft/types.js";
 import { deleteSpan, type EngineKvWriter } from "./engine-kv.js";
 import type { RangeLogStorage } from "./log-storage.js";
 import {
   type AppliedState,
+  decodeHardState,
   encodeAppliedState,
   encodeEntry,
   encodeHardState,
@@ -37,6 +38,10 @@ export interface BatchTxn {
 }
 
 type Op = (txn: BatchTxn) => void;
+
+/** Where the log of a range born from a split starts (as a bootstrapped range's does). */
+export const SPLIT_INDEX = logIndex(10);
+export const SPLIT_TERM = term(5);
 
 export class StoreBatch {
   private readonly ops: Op[] = [];
@@ -152,7 +157,12 @@ export class StoreBatch {
     this.afterCommit.push(() => log.committedSnapshot(applied));
   }
 
-  /** Deletes everything of a removed replica: its span's data and all its Raft state. */
+  /**
+   * Deletes a removed replica: its span's data and its log and applied
+   * state. Its hard state (term and vote) stays, as a tombstone: should a
+   * stale message recreate the replica (uninitialized), it still remembers
+   * its vote, so it can never vote twice in one term.
+   */
   destroyRange(
     log: RangeLogStorage,
     spans: readonly { start: Uint8Array; end: Uint8Array }[],
@@ -165,9 +175,50 @@ export class StoreBatch {
       const key = rangeKey(log.rangeId);
       dbs.applied.remove(key);
       dbs.truncated.remove(key);
-      dbs.hardState.remove(key);
     });
     if (after) this.afterCommit.push(after);
+  }
+
+  /**
+   * Inside a running transaction (from a `write` op staged after the apply of
+   * a split): creates the Raft state of a range born from a split, starting
+   * after `SPLIT_INDEX` like a bootstrapped range. A replica of it that
+   * exists uninitialized here (created by a message from the new range's
+   * leader before this split applied) keeps its term and vote: a replica
+   * never votes twice in one term. A range already initialized here is left
+   * alone (it cannot be: a snapshot overlapping a live replica is refused).
+   */
+  createSplitRange(txn: BatchTxn, rangeId: RangeId, confState: ConfState): void {
+    const key = rangeKey(rangeId);
+    if (txn.dbs.applied.get(key) !== undefined) return;
+    const at = { index: SPLIT_INDEX, term: SPLIT_TERM };
+    const old = txn.dbs.hardState.get(key);
+    const hs = old ? decodeHardState(old) : undefined;
+    const keep = hs !== undefined && hs.term > at.term;
+    txn.dbs.hardState.put(
+      key,
+      encodeHardState({
+        term: keep ? hs.term : at.term,
+        vote: keep ? hs.vote : (0 as NodeId),
+        commit: at.index,
+      }),
+    );
+    deleteSpan(txn.dbs.log, logKey(rangeId, 0), logKey(rangeId + 1, 0));
+    txn.dbs.truncated.put(key, encodeTruncatedState(at));
+    txn.dbs.applied.put(key, encodeAppliedState({ ...at, confState }));
+  }
+
+  /**
+   * Inside a running transaction (after the apply of a merge): deletes the
+   * Raft state of a range absorbed by its left neighbour. Its data stays:
+   * it belongs to the left range now.
+   */
+  dropMergedRange(txn: BatchTxn, rangeId: RangeId): void {
+    const key = rangeKey(rangeId);
+    deleteSpan(txn.dbs.log, logKey(rangeId, 0), logKey(rangeId + 1, 0));
+    txn.dbs.applied.remove(key);
+    txn.dbs.truncated.remove(key);
+    txn.dbs.hardState.remove(key);
   }
 
   /** Runs an arbitrary write inside the transaction (bootstrap, metadata). */

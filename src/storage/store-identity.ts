@@ -9,7 +9,7 @@
 import { type NodeId, nodeId, TesseraError } from "../lib/index.js";
 
 /** The on-disk format this build reads and writes. Bump it with every incompatible change. */
-export const STORE_FORMAT_VERSION = 2;
+export const STORE_FORMAT_VERSION = 3;
 
 /** The key of the identity record in the `meta` sub-database. */
 export const IDENTITY_KEY = "identity";

@@ -187,11 +187,13 @@ export class Store {
     rangeId: RangeId,
     confState: ConfState,
     at: { index: LogIndex; term: Term } = { index: logIndex(0), term: term(0) },
+    data: readonly SpanEntry[] = [],
   ): void {
     this.checkOpen();
     const key = rangeKey(rangeId);
     if (this.dbs.applied.get(key) !== undefined) return;
     this.engine.writeSync(() => {
+      for (const e of data) this.dbs.data.put(e.key, e.value);
       this.dbs.hardState.put(
         key,
         encodeHardState({ term: at.term, vote: 0 as NodeId, commit: at.index }),
@@ -264,6 +266,26 @@ export class Store {
     );
     this.logs.set(rangeId, log);
     return log;
+  }
+
+  /**
+   * Deletes the Raft state of a range merged away (durably, before
+   * returning), in case the last round of its replica wrote some after the
+   * merge dropped it; its data belongs to the range that absorbed it.
+   */
+  dropRangeState(rangeId: RangeId): void {
+    this.checkOpen();
+    const key = rangeKey(rangeId);
+    this.engine.writeSync(() => {
+      for (const e of [
+        ...this.dbs.log.range({ start: logKey(rangeId, 0), end: logKey(rangeId + 1, 0) }),
+      ])
+        this.dbs.log.remove(e.key);
+      this.dbs.applied.remove(key);
+      this.dbs.truncated.remove(key);
+      this.dbs.hardState.remove(key);
+    });
+    this.logs.delete(rangeId);
   }
 
   /** Forgets the cached log storage of a destroyed range. */

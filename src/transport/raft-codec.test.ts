@@ -88,7 +88,9 @@ const { message } = fc.letrec<{ message: Message }>((tie) => {
       of("MsgSnap", rec({ snapshot })),
       of(
         "MsgHeartbeat",
-        fc.tuple(idx, opt("context", bytes)).map(([commit, c]) => ({ commit, ...c })),
+        fc
+          .tuple(idx, opt("context", bytes), opt("quiesce", fc.constant(true)))
+          .map(([commit, c, q]) => ({ commit, ...c, ...q })),
       ),
       of("MsgHeartbeatResp", opt("context", bytes)),
       of("MsgReadIndex", rec({ context: bytes })),
@@ -161,6 +163,30 @@ describe("raft codec", () => {
         [5, [2]],
         [6, [3, 4]],
       ],
+    );
+  });
+
+  it("encodes a heartbeat without the quiesce mark exactly as before the mark existed", () => {
+    const hb = {
+      type: "MsgHeartbeat",
+      from: 1 as NodeId,
+      to: 2 as NodeId,
+      term: 3 as Term,
+      commit: 9 as LogIndex,
+    } as const;
+    const tag = MESSAGE_TYPES.indexOf("MsgHeartbeat");
+    // rangeId | count | type | from | to | term | commit | presence byte [| context]
+    assert.deepEqual([...encodeRaftGroup(5 as RangeId, [hb])], [5, 1, tag, 1, 2, 3, 9, 0]);
+    const ctx = { ...hb, context: Uint8Array.of(7) };
+    assert.deepEqual([...encodeRaftGroup(5 as RangeId, [ctx])], [5, 1, tag, 1, 2, 3, 9, 1, 1, 7]);
+    const quiesce = { ...hb, quiesce: true } as const;
+    assert.deepEqual([...encodeRaftGroup(5 as RangeId, [quiesce])], [5, 1, tag, 1, 2, 3, 9, 2]);
+    assert.deepEqual(decodeRaftGroups(Buffer.from([5, 1, tag, 1, 2, 3, 9, 2]))[0]?.messages, [
+      quiesce,
+    ]);
+    assert.throws(
+      () => decodeRaftGroups(Buffer.from([5, 1, tag, 1, 2, 3, 9, 4])),
+      (e) => isTesseraError(e, "PROTOCOL"),
     );
   });
 

@@ -12,7 +12,8 @@
  *     entry   = type (u8) | term | index | data
  *
  * Integers are varints, byte strings are length-prefixed (wire-bytes.ts), an
- * optional field is a presence byte followed by the field. Decoded byte
+ * optional field is a presence byte followed by the field (MsgHeartbeat's is a
+ * flags byte: bit 0 its context, bit 1 `quiesce`). Decoded byte
  * strings (entry data, contexts, snapshot data) are views of the frame, not
  * copies. Every message type of the closed union has a layout, including the
  * local ones, so the codec is total; the bus only ever sends remote ones.
@@ -62,6 +63,10 @@ export const MESSAGE_TYPES: readonly MessageType[] = [
   "MsgStorageApply",
   "MsgStorageApplyResp",
 ];
+
+/** MsgHeartbeat flag bits. */
+const HEARTBEAT_CONTEXT = 1;
+const HEARTBEAT_QUIESCE = 2;
 
 const TYPE_TAGS = new Map<MessageType, number>(MESSAGE_TYPES.map((t, i) => [t, i]));
 const ENTRY_TYPES: readonly EntryType[] = ["normal", "conf-change"];
@@ -238,7 +243,11 @@ function writeMessage(w: ByteWriter, m: Message): void {
       return;
     case "MsgHeartbeat":
       w.uint(m.commit);
-      writeOptional(w, m.context, (c) => w.bytes(c));
+      // One flags byte: the context's presence bit (this byte was once a plain
+      // presence byte, 0 or 1, so older encodings decode the same) and the
+      // quiesce bit.
+      w.u8((m.context !== undefined ? HEARTBEAT_CONTEXT : 0) | (m.quiesce ? HEARTBEAT_QUIESCE : 0));
+      if (m.context !== undefined) w.bytes(m.context);
       return;
     case "MsgHeartbeatResp":
       writeOptional(w, m.context, (c) => w.bytes(c));
@@ -317,9 +326,18 @@ function readMessage(r: ByteReader): Message {
       return { type, from, to, term, snapshot: readSnapshot(r) };
     case "MsgHeartbeat": {
       const commit = r.uint() as LogIndex;
-      return !r.bool()
-        ? { type, from, to, term, commit }
-        : { type, from, to, term, commit, context: r.bytes() };
+      const flags = r.u8();
+      if ((flags & ~(HEARTBEAT_CONTEXT | HEARTBEAT_QUIESCE)) !== 0)
+        malformed(`heartbeat flags ${flags}`);
+      return {
+        type,
+        from,
+        to,
+        term,
+        commit,
+        ...((flags & HEARTBEAT_CONTEXT) !== 0 ? { context: r.bytes() } : {}),
+        ...((flags & HEARTBEAT_QUIESCE) !== 0 ? { quiesce: true as const } : {}),
+      };
     }
     case "MsgHeartbeatResp":
       return !r.bool() ? { type, from, to, term } : { type, from, to, term, context: r.bytes() };

@@ -114,13 +114,12 @@ describe("cluster membership", () => {
     await stopAll();
   });
 
-  it("moves a decommissioned node's replicas to a spare first", async () => {
+  it("moves a decommissioned node's replicas to the other nodes first", async () => {
     const cluster = await startCluster(3);
+    // A fourth node takes some replicas over as it joins (rebalancing), then
+    // takes the rest when node 2 is decommissioned.
     const spare = await startJoiner(cluster);
     assert.equal(spare.nodeId, 4);
-    const before = await clusterStatus(cluster.nodes[0]!);
-    for (const range of before.ranges)
-      assert.ok(!range.voters.includes(4), "a spare holds no replica");
     await withClient(cluster.nodes[0]!, async (c) =>
       assert.equal(await c.set("moving", "along"), "OK"),
     );

@@ -9,18 +9,28 @@
  * - the store's applied state of the whole keyspace at each applied index
  *   (state-machine safety: equal applied indexes, equal digests);
  * - at each acknowledged write, that its log entry is durable on a quorum of
- *   the range's voters (read back from each voter's durable disk state).
+ *   the range's voters (read back from each voter's durable disk state, or, for
+ *   a replica destroyed after its removal, from its log as it was then).
  */
 import type { KvReply } from "../../src/kv/index.js";
-import type { NodeId, RangeId } from "../../src/lib/index.js";
 import {
+  keyspaceId,
+  type NodeId,
+  type RangeId,
+  rangeDescriptorKey,
+  slotBoundaryKey,
+  rangeId as toRangeId,
+} from "../../src/lib/index.js";
+import {
+  decodeDescriptor,
+  descriptorSpans,
   StoreHost,
   type StoreHostLimits,
   SYSTEM_RANGE_ID,
   type TestingKnobs,
   USER_RANGE_ID,
 } from "../../src/range/index.js";
-import { type StorageEngine, Store } from "../../src/storage/index.js";
+import { IDENTITY_KEY, type StorageEngine, Store } from "../../src/storage/index.js";
 import { fnv1a } from "./journal.js";
 import type { Knob } from "./knobs.js";
 import type { SafetyMonitor } from "./monitor.js";
@@ -36,7 +46,12 @@ export const HOST_LIMITS: StoreHostLimits = {
 
 const silent = { info() {}, warn() {}, error() {} };
 const CLUSTER_ID = "sim";
-const ALL_KEYS = [{ start: new Uint8Array(), end: new Uint8Array([0xff, 0xff, 0xff, 0xff]) }];
+const IDENTITY = new TextEncoder().encode(IDENTITY_KEY);
+/** The key intervals range `r` owns in `store` as of its applied state (its descriptor's spans). */
+function spansOf(store: Store, r: RangeId) {
+  const raw = store.kvView().get(rangeDescriptorKey(r));
+  return raw === undefined ? [] : descriptorSpans(decodeDescriptor(raw));
+}
 export const HOST_RANGES: readonly RangeId[] = [SYSTEM_RANGE_ID, USER_RANGE_ID];
 
 export interface HostBootConfig {
@@ -47,21 +62,63 @@ export interface HostBootConfig {
   readonly durableView: (id: NodeId) => StorageEngine;
 }
 
-/** The term of `index` in `range`'s log as durable on `engine` (-1: applied and compacted; undefined: absent). */
+/**
+ * The durable log of a replica destroyed because it was removed from its range,
+ * as it was the moment the replica went: what the node held while it was a member.
+ */
+export interface RemovedLog {
+  readonly first: number;
+  readonly applied: number;
+  /** The term at `first + i`. */
+  readonly terms: readonly number[];
+}
+
+/**
+ * The term of `index` in `range`'s log as durable on `engine` (-1: applied and
+ * compacted; undefined: absent). A range the disk no longer holds answers from
+ * `removed`, the log its replica had when it was destroyed after its removal.
+ */
 export function durableTermAt(
   engine: StorageEngine,
   id: NodeId,
   range: RangeId,
   index: number,
+  removed?: RemovedLog,
 ): number | undefined {
+  try {
+    const store = Store.openEngine(engine, {
+      create: { clusterId: CLUSTER_ID, nodeId: id, nowMs: 0 },
+    });
+    if (!store.hasRange(range)) {
+      if (removed === undefined) return undefined;
+      if (index < removed.first) return removed.applied >= index ? -1 : undefined;
+      return removed.terms[index - removed.first];
+    }
+    const log = store.logStorage(range);
+    if (index < log.firstIndex()) return log.applied().index >= index ? -1 : undefined;
+    return index <= log.lastIndex() ? log.term(index as never) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The durable log of `range` on `engine` if its applied configuration no longer
+ * includes node `id` (the replica was removed), else undefined.
+ */
+function removedLogOf(engine: StorageEngine, id: NodeId, range: RangeId): RemovedLog | undefined {
   try {
     const store = Store.openEngine(engine, {
       create: { clusterId: CLUSTER_ID, nodeId: id, nowMs: 0 },
     });
     if (!store.hasRange(range)) return undefined;
     const log = store.logStorage(range);
-    if (index < log.firstIndex()) return log.applied().index >= index ? -1 : undefined;
-    return index <= log.lastIndex() ? log.term(index as never) : undefined;
+    const c = log.confState();
+    if ([...c.voters, ...c.votersOutgoing, ...c.learners, ...c.learnersNext].includes(id))
+      return undefined;
+    const terms: number[] = [];
+    for (let i = log.firstIndex(); i <= log.lastIndex(); i++) terms.push(log.term(i as never));
+    return { first: log.firstIndex(), applied: log.applied().index, terms };
   } catch {
     return undefined;
   }
@@ -72,12 +129,23 @@ export function bootHost(cfg: HostBootConfig): Boot {
     ackBeforeSync: cfg.knob === "ackBeforeSync",
     skipAppliedIndex: cfg.knob === "skipAppliedIndex",
   };
+  /**
+   * Per node and range, the log a replica durably held when it was destroyed after
+   * applying its own removal. A write the old configuration committed counts that
+   * copy: the entry was on a quorum when committed, and a replica that has left may
+   * delete its log before the acknowledgement reaches the client (the check below
+   * runs where the client is, after a forwarding hop).
+   */
+  const removedLogs = new Map<NodeId, Map<RangeId, RemovedLog>>();
   return (ctx) => {
+    // Like the real node (`storeExists(dataDir)` in node-identity.ts), only an empty disk
+    // bootstraps: a node removed from every range has a store with no ranges, and must not
+    // bootstrap a second cluster of its own when it restarts.
+    const fresh = ctx.engine.db("meta").get(IDENTITY) === undefined;
     const store = Store.openEngine(ctx.engine, {
       create: { clusterId: CLUSTER_ID, nodeId: ctx.id, nowMs: ctx.clock.nowMs() },
       clock: ctx.clock,
     });
-    const fresh = store.rangeIds().length === 0;
     const host = StoreHost.start({
       store,
       nodeId: ctx.id,
@@ -106,10 +174,12 @@ export function bootHost(cfg: HostBootConfig): Boot {
     const lastApplied = new Map<RangeId, number>();
     const leaderTerm = new Map<RangeId, number>();
     let stopped = false;
+    /** Ranges this incarnation hosted at the last step. */
+    const hosted = new Set<RangeId>();
     const runtime: NodeRuntime = {
       async write(cmd): Promise<KvReply> {
         const res = await host.service.write(cmd);
-        if (!stopped) checkAck(res.index);
+        if (!stopped) checkAck(toRangeId(res.rangeId ?? USER_RANGE_ID), res.index);
         return res.reply;
       },
       read: (cmd) => host.service.read(cmd, "strong"),
@@ -126,7 +196,21 @@ export function bootHost(cfg: HostBootConfig): Boot {
           };
         }),
       observe: () => {
-        for (const r of host.rangeIds()) {
+        const ids = host.rangeIds();
+        for (const r of hosted) {
+          if (ids.includes(r)) continue;
+          // Destroyed since the last step (in the step that applied its removal, so
+          // its disk still holds the log: the deletion is not durable yet).
+          hosted.delete(r);
+          const removed = removedLogOf(cfg.durableView(ctx.id), ctx.id, r);
+          if (removed) {
+            const byRange = removedLogs.get(ctx.id) ?? new Map<RangeId, RemovedLog>();
+            byRange.set(r, removed);
+            removedLogs.set(ctx.id, byRange);
+          }
+        }
+        for (const r of ids) hosted.add(r);
+        for (const r of ids) {
           const info = host.rangeInfo(r);
           if (!info) continue;
           cfg.monitor.sawVoters(r, info.voters);
@@ -156,6 +240,32 @@ export function bootHost(cfg: HostBootConfig): Boot {
         }
       },
       voters: (r) => host.rangeInfo(r as RangeId)?.voters ?? [],
+      merge: async (pick) => {
+        await host.refreshDirectory().catch(() => undefined);
+        const user = host.service
+          .ranges()
+          .filter((r) => r.rangeId !== 1 && r.start[0] === 0x01)
+          .sort((a, b) => Buffer.compare(Buffer.from(a.start), Buffer.from(b.start)));
+        if (user.length < 2) throw new Error("nothing to merge");
+        const i = 1 + (pick % (user.length - 1));
+        const left = user[i - 1]!;
+        const right = user[i]!;
+        await host.merge(toRangeId(left.rangeId), toRangeId(right.rangeId));
+        return right.rangeId;
+      },
+      split: async (slot) => {
+        const key = slotBoundaryKey(keyspaceId(0), slot);
+        await host.refreshDirectory().catch(() => undefined);
+        const owner = host.service
+          .ranges()
+          .find(
+            (r) =>
+              Buffer.compare(Buffer.from(r.start), Buffer.from(key)) < 0 &&
+              Buffer.compare(Buffer.from(key), Buffer.from(r.end)) < 0,
+          );
+        if (owner === undefined) throw new Error(`no range holds slot ${slot} inside it`);
+        return host.split(toRangeId(owner.rangeId), key);
+      },
       changeReplicas: (r, change) => host.changeReplicas(r as RangeId, [change]),
       stop: () => {
         stopped = true;
@@ -167,7 +277,7 @@ export function bootHost(cfg: HostBootConfig): Boot {
           create: { clusterId: CLUSTER_ID, nodeId: ctx.id, nowMs: 0 },
         });
         if (!d.hasRange(r)) return undefined;
-        const snap = d.readSnapshot(r, r === USER_RANGE_ID ? ALL_KEYS : []);
+        const snap = d.readSnapshot(r, spansOf(d, r));
         if (snap.applied.index === lastApplied.get(r)) return undefined;
         let h = 0x811c9dc5;
         for (const e of snap.entries) h = fnv1a(e.value, fnv1a(e.key, h));
@@ -178,18 +288,23 @@ export function bootHost(cfg: HostBootConfig): Boot {
     }
 
     function digestOf(r: RangeId): number {
-      if (r !== USER_RANGE_ID) return 0;
       let h = 0x811c9dc5;
-      for (const e of store.readSnapshot(r, ALL_KEYS).entries) h = fnv1a(e.value, fnv1a(e.key, h));
+      // A range merged away in a batch not yet durable has no state left to read.
+      if (!store.hasRange(r)) return h;
+      for (const e of store.readSnapshot(r, spansOf(store, r)).entries)
+        h = fnv1a(e.value, fnv1a(e.key, h));
       return h;
     }
-    function checkAck(index: number): void {
+    function checkAck(range: RangeId, index: number): void {
       const memo = new Map<NodeId, number | undefined>();
       const termOf = (v: NodeId): number | undefined => {
-        if (!memo.has(v)) memo.set(v, durableTermAt(cfg.durableView(v), v, USER_RANGE_ID, index));
+        if (!memo.has(v)) {
+          const removed = removedLogs.get(v)?.get(range);
+          memo.set(v, durableTermAt(cfg.durableView(v), v, range, index, removed));
+        }
         return memo.get(v);
       };
-      cfg.monitor.checkAck(USER_RANGE_ID, index, termOf, ctx.id);
+      cfg.monitor.checkAck(range, index, termOf, ctx.id);
     }
     return runtime;
   };

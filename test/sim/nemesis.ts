@@ -18,6 +18,8 @@ export interface NemesisStats {
   clockJumps: number;
   corruptionsDetected: number;
   reconfigurations: number;
+  splits: number;
+  merges: number;
 }
 
 export class Nemesis {
@@ -29,6 +31,8 @@ export class Nemesis {
     clockJumps: 0,
     corruptionsDetected: 0,
     reconfigurations: 0,
+    splits: 0,
+    merges: 0,
   };
 
   constructor(
@@ -47,6 +51,42 @@ export class Nemesis {
     this.every(this.swarm.clogEveryMs, "clog", () => this.clog());
     this.every(this.swarm.clockJumpEveryMs, "clock-jump", () => this.clockJump());
     this.every(this.swarm.reconfigureEveryMs, "reconfigure", () => this.reconfigure());
+    this.every(this.swarm.splitEveryMs, "split", () => this.split());
+    this.every(this.swarm.splitEveryMs * 1.5, "merge", () => this.merge());
+  }
+
+  /** Merges some range into its left neighbour, through some node that is up. */
+  private merge(): void {
+    const up = this.nodes.filter((n) => n.runtime?.merge && n.runtime.ranges().length > 0);
+    const via = up[this.rng.intn(Math.max(1, up.length))];
+    const rt = via?.runtime;
+    if (!rt?.merge) return;
+    const pick = this.rng.intn(1000);
+    this.stats.merges++;
+    const tag = `merge #${pick} via n${via?.id}`;
+    this.world.note("nemesis", tag);
+    rt.merge(pick).then(
+      (id) => this.world.note("nemesis", `done: ${tag}: range ${id} absorbed`),
+      (e: unknown) =>
+        this.world.note("nemesis", `failed: ${tag}: ${e instanceof Error ? e.message : String(e)}`),
+    );
+  }
+
+  /** Splits the range holding a random slot at that slot, through some node that is up. */
+  private split(): void {
+    const up = this.nodes.filter((n) => n.runtime?.split && n.runtime.ranges().length > 0);
+    const via = up[this.rng.intn(Math.max(1, up.length))];
+    const rt = via?.runtime;
+    if (!rt?.split) return;
+    const slot = 1 + this.rng.intn(16383);
+    this.stats.splits++;
+    const tag = `split at slot ${slot} via n${via?.id}`;
+    this.world.note("nemesis", tag);
+    rt.split(slot).then(
+      (id) => this.world.note("nemesis", `done: ${tag}: range ${id}`),
+      (e: unknown) =>
+        this.world.note("nemesis", `failed: ${tag}: ${e instanceof Error ? e.message : String(e)}`),
+    );
   }
 
   /** Stops new faults, heals the network and restarts every node that is down. */
@@ -128,7 +168,11 @@ export class Nemesis {
     const via = up[this.rng.intn(Math.max(1, up.length))];
     const rt = via?.runtime;
     if (!rt?.voters || !rt.changeReplicas) return;
-    const range = this.rng.float() < 0.8 ? 2 : 1;
+    const known = rt.ranges().map((r) => r.range);
+    const range =
+      this.rng.float() < 0.8 && known.length > 0
+        ? (known[this.rng.intn(known.length)] as number)
+        : 1;
     const voters = rt.voters(range);
     if (voters.length === 0) return;
     const spares = this.nodes.map((n) => n.id).filter((id) => !voters.includes(id));

@@ -35,6 +35,10 @@ export interface NodeRuntime {
     range: number,
     change: { type: "add-voter" | "remove"; nodeId: NodeId },
   ): Promise<void>;
+  /** Host level: splits the range holding `slot` of keyspace 0 at that slot; resolves with the new range. */
+  split?(slot: number): Promise<number>;
+  /** Host level: merges some range of keyspace 0 into its left neighbour; resolves with the absorbed range. */
+  merge?(pick: number): Promise<number>;
   /** Reports what the monitor checks after each step (host level; raft nodes report as they go). */
   observe?(): void;
   stop(): void;

@@ -33,6 +33,8 @@ export interface SwarmConfig {
   readonly votersMin: number;
   /** Host level: membership changes (add, remove, replace a voter). */
   readonly reconfigureEveryMs: number;
+  /** Mean time between range splits (host mode). */
+  readonly splitEveryMs: number;
   readonly corruptionEnabled: boolean;
   readonly clockDriftPpmMax: number;
   readonly clients: number;
@@ -91,5 +93,7 @@ export function drawSwarm(rng: SeededRng): SwarmConfig {
     activeMs: 6000 + rng.intn(10_000),
     readOnlyOption: chance(rng, 0.5) ? "safe" : "lease-based",
     raftMsgBytesMax: chance(rng, 0.5) ? 1 : 64 * 1024,
+    // Drawn last, so the draws above stay what they were for every seed.
+    splitEveryMs: chance(rng, 0.4) ? never : 700 + rng.intn(3000),
   };
 }

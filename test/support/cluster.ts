@@ -111,7 +111,11 @@ export async function waitFor<T>(
   }
 }
 
-/** Waits until every range has `voters` voters and no learner, as seen from `via`. */
+/**
+ * Waits until every range has `voters` voters and no learner, as seen from
+ * `via`, and leadership is spread (no node leads two more ranges than
+ * another: where the cluster's leader balancing stops moving leaders).
+ */
 export async function waitReplicated(
   via: NodeProcess,
   voters: number,
@@ -126,7 +130,12 @@ export async function waitReplicated(
         s.ranges.every(
           (r) => r.voters.length === voters && r.learners.length === 0 && r.leaderId !== 0,
         );
-      return ok ? s : undefined;
+      const led = new Map<number, number>();
+      for (const n of s.nodes) if (n.state === "active") led.set(n.id, 0);
+      for (const r of s.ranges) led.set(r.leaderId, (led.get(r.leaderId) ?? 0) + 1);
+      const counts = [...led.values()];
+      const balanced = Math.max(...counts) - Math.min(...counts) < 2;
+      return ok && balanced ? s : undefined;
     },
     timeoutMs,
     200,
@@ -139,12 +148,17 @@ export async function leaderOf(
   rangeId: number,
   via?: NodeProcess,
 ): Promise<NodeProcess> {
-  const s = await clusterStatus(via ?? cluster.nodes[0]!);
-  const r = s.ranges.find((x) => x.rangeId === rangeId);
-  const node = cluster.nodes.find((n) => n.nodeId === r?.leaderId);
-  if (node === undefined)
-    throw new Error(`range ${rangeId} has no leader among the cluster's processes`);
-  return node;
+  // A leader may be moving (an election, or the cluster balancing leaders): ask again briefly.
+  return waitFor(
+    `range ${rangeId} to have a leader among the cluster's processes`,
+    async () => {
+      const s = await clusterStatus(via ?? cluster.nodes[0]!);
+      const r = s.ranges.find((x) => x.rangeId === rangeId);
+      return cluster.nodes.find((n) => n.nodeId === r?.leaderId);
+    },
+    10_000,
+    100,
+  );
 }
 
 export function joinArgs(cluster: Cluster, extra: readonly string[] = []): string[] {

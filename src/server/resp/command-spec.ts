@@ -13,7 +13,7 @@
  *   WAIT); it runs after everything before it and before everything after it.
  */
 import type { KvService, ReadConsistency } from "../../range/types.js";
-import type { RespClusterAdmin } from "./options.js";
+import type { RedirectMode, RespClusterAdmin, RespClusterTopology } from "./options.js";
 import type { Reply } from "./reply.js";
 
 export type CommandKind = "read" | "write" | "local";
@@ -38,7 +38,7 @@ export type CommandFlag =
   | "allow_busy"
   | "no_async_loading";
 
-export type CommandGroup = "string" | "generic" | "connection" | "server" | "keyspace";
+export type CommandGroup = "string" | "generic" | "connection" | "server" | "keyspace" | "cluster";
 
 export interface CommandInfo {
   /** Lowercase; a subcommand is `container|sub`, as Redis names them. */
@@ -76,10 +76,22 @@ export interface ClientState {
   consistency: ReadConsistency;
   /** The log index of this connection's latest acknowledged write (WAIT waits on it). */
   lastWriteIndex: number;
+  /** The range `lastWriteIndex` belongs to (undefined: the default range). */
+  lastWriteRange: number | undefined;
   lastInteractionMs: number;
   lastCommand: string;
   noEvict: boolean;
   noTouch: boolean;
+  /** READONLY (until READWRITE): reads are served by the local replica (consistency "any"). */
+  readOnly: boolean;
+  /** ASKING: set for the next command only (Redis CLIENT_ASKING). */
+  asking: boolean;
+  /**
+   * The client speaks Redis Cluster: it asked for the topology (CLUSTER
+   * SLOTS|SHARDS|NODES|MYID) or sent READONLY, READWRITE or ASKING, so it can
+   * follow MOVED (see `RedirectMode`).
+   */
+  clusterAware: boolean;
   /** Changes `authenticated`, telling the connection's parser too. */
   setAuthenticated(value: boolean): void;
 }
@@ -97,6 +109,9 @@ export interface ServerView {
   readonly defaultConsistency: ReadConsistency;
   /** The cluster operations, on a clustered node. */
   readonly admin: RespClusterAdmin | undefined;
+  /** The Redis Cluster view; undefined on a standalone server. */
+  readonly topology: RespClusterTopology | undefined;
+  readonly redirect: RedirectMode;
   nowMs(): number;
   monotonicMs(): number;
   /** The live password (CONFIG SET requirepass changes it); "" = none. */
@@ -118,6 +133,8 @@ export interface ServerView {
 export interface CommandContext {
   readonly client: ClientState;
   readonly server: ServerView;
+  /** The table entry of the command (the subcommand's, for a container). */
+  readonly command: CommandInfo;
   /** The request, name included: `args[0]` is the command name as sent. */
   readonly args: readonly Buffer[];
 }

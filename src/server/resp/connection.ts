@@ -47,10 +47,14 @@ export class Connection implements ClientState {
   authenticated: boolean;
   consistency: ReadConsistency;
   lastWriteIndex = 0;
+  lastWriteRange: number | undefined = undefined;
   lastInteractionMs: number;
   lastCommand = "NULL";
   noEvict = false;
   noTouch = false;
+  readOnly = false;
+  asking = false;
+  clusterAware = false;
   readonly addr: string;
   readonly laddr: string;
 

@@ -104,7 +104,11 @@ export function prepareRequest(
       }
       onCommand(info);
       client.lastCommand = info.name;
-      return runHandler(handler, { client, server, args });
+      const reply = runHandler(handler, { client, server, args, command: info });
+      // ASKING holds for the one command after it (Redis resetClient); the
+      // handler has read it by now, synchronously, before any await.
+      if (info.name !== "asking") client.asking = false;
+      return reply;
     },
   };
 }

@@ -62,6 +62,7 @@ export function errorText(
       return "CROSSSLOT Keys in request don't hash to the same slot";
     case "NOT_LEADER":
     case "PROPOSAL_DROPPED":
+    case "RANGE_MISMATCH":
     case "TRY_AGAIN":
       return `TRYAGAIN ${withDefault(message, "please retry")}`;
     case "UNAVAILABLE":

@@ -3,7 +3,10 @@
  * through this file: `RespServer` (listen, serve, stop) and its option types.
  */
 export type {
+  RedirectMode,
   RespClusterAdmin,
+  RespClusterNode,
+  RespClusterTopology,
   RespConfigStore,
   RespLimits,
   RespLogger,

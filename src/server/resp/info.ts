@@ -45,7 +45,7 @@ function serverSection(s: ServerView): Section {
     ["redis_git_sha1", "00000000"],
     ["redis_git_dirty", 0],
     ["redis_build_id", "0"],
-    ["redis_mode", "standalone"],
+    ["redis_mode", s.topology !== undefined ? "cluster" : "standalone"],
     ["os", `${osType()} ${release()} ${arch()}`],
     ["arch_bits", 64],
     ["monotonic_clock", "POSIX clock_gettime"],
@@ -227,7 +227,10 @@ function section(name: string, s: ServerView): Section | undefined {
     case "errorstats":
       return [];
     case "cluster":
-      return [["cluster_enabled", 0], ...(s.admin?.infoCluster() ?? [])];
+      return [
+        ["cluster_enabled", s.topology !== undefined ? 1 : 0],
+        ...(s.admin?.infoCluster() ?? []),
+      ];
     case "keyspace":
       return keyspaceSection(s);
     default:

@@ -9,7 +9,7 @@
  */
 import type { Clock } from "../../lib/index.js";
 import { assert } from "../../lib/index.js";
-import type { ReadConsistency } from "../../range/types.js";
+import type { RangeSummary, ReadConsistency } from "../../range/types.js";
 
 export interface RespLimits {
   /** Largest bulk string a client may send (Redis proto-max-bulk-len). */
@@ -105,6 +105,51 @@ export interface RespServerOptions {
   readonly httpPort?: number;
   /** The cluster operations of a clustered node (TESSERA NODE/STATUS, DEBUG FAULT, INFO cluster). */
   readonly admin?: RespClusterAdmin;
+  /**
+   * What Redis Cluster clients see (CLUSTER SLOTS|SHARDS|NODES|INFO, MOVED);
+   * absent, the server is a standalone Redis and CLUSTER commands are refused.
+   */
+  readonly topology?: RespClusterTopology;
+  /** When a single-key command answers MOVED instead of being forwarded; default "auto". */
+  readonly redirect?: RedirectMode;
+}
+
+/**
+ * - `auto`: only on connections that showed they understand Redis Cluster (they
+ *   asked for the topology, or sent READONLY, READWRITE or ASKING); a plain
+ *   client is served wherever it connects, the node forwarding for it;
+ * - `always`: on every connection (every client must follow MOVED);
+ * - `never`: every request is forwarded.
+ */
+export type RedirectMode = "auto" | "always" | "never";
+export const REDIRECT_MODES: readonly RedirectMode[] = ["auto", "always", "never"];
+
+/** A member node as Redis Cluster replies describe it. */
+export interface RespClusterNode {
+  /** Tessera node id. */
+  readonly id: number;
+  /** host:port clients reach its RESP server at; "" when not yet known. */
+  readonly respAddress: string;
+  /** host:port of its bus (Redis's cluster bus port, `@cport`). */
+  readonly busAddress: string;
+  readonly state: "active" | "decommissioning" | "removed";
+  readonly liveness: "live" | "suspect" | "dead" | "unknown";
+}
+
+/**
+ * The cluster as Redis Cluster commands present it: the member nodes and the
+ * ranges of the cluster (only keyspace 0, Redis's db 0, appears in replies).
+ * Read on every command, so it must be cheap and never stale by more than the
+ * node's own view.
+ */
+export interface RespClusterTopology {
+  /** The cluster's id; Redis node ids are derived from it (redis-node-id.ts). */
+  clusterId(): string;
+  /** This node's Tessera id. */
+  myId(): number;
+  nodes(): readonly RespClusterNode[];
+  /** `KvService.ranges()`: every range, in key order. */
+  ranges(): readonly RangeSummary[];
 }
 
 /**
@@ -123,6 +168,8 @@ export interface RespClusterAdmin {
   fault(args: readonly string[]): string;
   /** The RESP address (host:port) of a node, for INFO replication. */
   respAddressOf(nodeId: number): string | undefined;
+  /** Splits the range of keyspace 0 holding `slot` at that slot; resolves with the new range's id. */
+  splitAtSlot(slot: number): Promise<number>;
   /** Fields of INFO's cluster section. */
   infoCluster(): readonly (readonly [string, string | number])[];
 }

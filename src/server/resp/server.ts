@@ -11,7 +11,7 @@
  * and destroys whatever is left after `STOP_GRACE_MS`.
  */
 import { createServer, type Server, type Socket } from "node:net";
-import { type Clock, isTesseraError, TesseraError } from "../../lib/index.js";
+import { assert, type Clock, isTesseraError, TesseraError } from "../../lib/index.js";
 import type { KvService, ReadConsistency } from "../../range/types.js";
 import type { ClientState, CommandInfo, ServerView } from "./command-spec.js";
 import { COMMAND_TABLE, lookupCommand } from "./command-table.js";
@@ -28,7 +28,10 @@ import { Connection, type ConnectionHost } from "./connection.js";
 import { prepareRequest } from "./dispatch.js";
 import {
   checkRespLimits,
+  REDIRECT_MODES,
+  type RedirectMode,
   type RespClusterAdmin,
+  type RespClusterTopology,
   type RespLimits,
   type RespServerOptions,
   type RespServerStats,
@@ -71,6 +74,12 @@ const zeroCounters = (): Counters => ({
   netOutputBytesTotal: 0,
 });
 
+/** CLIENT LIST's flags, in Redis's order (`catClientInfoString`): N when none. */
+function clientFlags(client: ClientState): string {
+  const flags = `${client.readOnly ? "r" : ""}${client.noEvict ? "e" : ""}${client.noTouch ? "T" : ""}`;
+  return flags === "" ? "N" : flags;
+}
+
 export class RespServer implements ServerView, ConnectionHost {
   readonly limits: MutableLimits;
   readonly version: string;
@@ -80,6 +89,8 @@ export class RespServer implements ServerView, ConnectionHost {
   readonly host: string;
   readonly defaultConsistency: ReadConsistency;
   readonly admin: RespClusterAdmin | undefined;
+  readonly topology: RespClusterTopology | undefined;
+  readonly redirect: RedirectMode;
   startedAtMs: number;
   private boundPort = 0;
   private readonly clock: Clock;
@@ -108,6 +119,9 @@ export class RespServer implements ServerView, ConnectionHost {
     this.host = options.host;
     this.defaultConsistency = options.defaultConsistency ?? "strong";
     this.admin = options.admin;
+    this.topology = options.topology;
+    this.redirect = options.redirect ?? "auto";
+    assert(REDIRECT_MODES.includes(this.redirect), `bad redirect mode ${this.redirect}`);
     this.clock = options.clock ?? SYSTEM_CLOCK;
     this.startedAtMs = this.clock.nowMs();
     this.live = {
@@ -242,7 +256,7 @@ export class RespServer implements ServerView, ConnectionHost {
       ["name", client.name],
       ["age", Math.floor((now - client.createdAtMs) / 1000)],
       ["idle", Math.floor((now - client.lastInteractionMs) / 1000)],
-      ["flags", client.noEvict ? "Ne" : "N"],
+      ["flags", clientFlags(client)],
       ["db", client.db],
       ["sub", 0],
       ["psub", 0],

@@ -9,8 +9,9 @@
  *
  * A node started without a cluster answers with an error.
  */
-import { TesseraError } from "../../../lib/index.js";
+import { SLOT_COUNT, TesseraError } from "../../../lib/index.js";
 import { intArg, invalidArg, optionArg } from "../args.js";
+import { describeRanges } from "../cluster-view.js";
 import type { CommandContext, Handler } from "../command-spec.js";
 import type { RespClusterAdmin } from "../options.js";
 import { arrayReply, bulkReply, helpReply, mapReply, simple } from "../reply.js";
@@ -57,9 +58,44 @@ const node: Handler = async (ctx) => {
   );
 };
 
+const RANGE_HELP = [
+  "TESSERA RANGE <subcommand> [<arg> ...]. Subcommands are:",
+  "LIST",
+  "    Every range: id, span (slots of keyspace 0, or internal keys), generation, leader, voters, learners.",
+  "SPLIT <slot> [<slot> ...]",
+  "    Split the ranges of keyspace 0 holding these slots at each slot's boundary.",
+  "HELP",
+  "    Print this help.",
+];
+
+const range: Handler = async (ctx) => {
+  const sub = optionArg(ctx.args[2] as Buffer);
+  if (sub === "HELP" && ctx.args.length === 3) return helpReply(RANGE_HELP);
+  if (sub === "LIST" && ctx.args.length === 3) {
+    return arrayReply(
+      describeRanges(ctx.server.service.ranges()).map((fields) =>
+        mapReply(fields.map(([k, v]) => [bulkReply(k), bulkReply(v)] as const)),
+      ),
+    );
+  }
+  if (sub === "SPLIT" && ctx.args.length >= 4) {
+    const slots = ctx.args.slice(3).map((a) => intArg(a as Buffer));
+    for (const slot of slots)
+      if (slot <= 0 || slot >= SLOT_COUNT) throw invalidArg(`slot must be in 1..${SLOT_COUNT - 1}`);
+    const admin = adminOf(ctx);
+    const made: number[] = [];
+    for (const slot of slots) made.push(await admin.splitAtSlot(slot));
+    return arrayReply(made.map((id) => ({ t: "int", v: id })));
+  }
+  throw invalidArg(
+    "unknown subcommand or wrong number of arguments for 'TESSERA RANGE'. Try TESSERA RANGE HELP.",
+  );
+};
+
 const status: Handler = async (ctx) => bulkReply(await adminOf(ctx).statusJson());
 
 export const CLUSTER_HANDLERS: Readonly<Record<string, Handler>> = {
   "tessera|node": node,
+  "tessera|range": range,
   "tessera|status": status,
 };

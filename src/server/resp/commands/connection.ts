@@ -85,7 +85,7 @@ export function helloReply(ctx: CommandContext): Reply {
     version: bulkReply(REDIS_COMPATIBLE_VERSION),
     proto: integer(ctx.client.proto),
     id: integer(ctx.client.id),
-    mode: bulkReply("standalone"),
+    mode: bulkReply(ctx.server.topology !== undefined ? "cluster" : "standalone"),
     role: bulkReply("master"),
     modules: arrayReply([]),
   });
@@ -135,6 +135,9 @@ export function resetClient(client: ClientState, requirePass: string): void {
   client.name = "";
   client.noEvict = false;
   client.noTouch = false;
+  client.readOnly = false;
+  client.asking = false;
+  client.clusterAware = false;
   client.setAuthenticated(requirePass === "");
 }
 

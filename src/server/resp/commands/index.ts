@@ -8,6 +8,7 @@ import { CLUSTER_HANDLERS } from "./cluster.js";
 import { COMMAND_HANDLERS } from "./command.js";
 import { CONNECTION_HANDLERS } from "./connection.js";
 import { KEY_HANDLERS } from "./keys.js";
+import { REDIS_CLUSTER_HANDLERS } from "./redis-cluster.js";
 import { SERVER_HANDLERS } from "./server.js";
 import { STRING_HANDLERS } from "./strings.js";
 
@@ -20,5 +21,6 @@ export const HANDLERS: ReadonlyMap<string, Handler> = new Map(
     ...SERVER_HANDLERS,
     ...COMMAND_HANDLERS,
     ...CLUSTER_HANDLERS,
+    ...REDIS_CLUSTER_HANDLERS,
   }),
 );

@@ -111,6 +111,7 @@ const wait: Handler = async (ctx) => {
     ctx.client.lastWriteIndex,
     numReplicas,
     timeoutMs,
+    ctx.client.lastWriteRange,
   );
   return integer(acked);
 };

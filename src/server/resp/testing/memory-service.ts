@@ -8,6 +8,12 @@
  * and can check that the server still answers in request order. Reads apply
  * the same delay. `failNext` makes the next call reject with a TesseraError,
  * as a lost quorum would.
+ *
+ * Routing is recorded, not performed: every call's `RouteOptions` and read
+ * level are kept in `routes` and `reads`; with `movedTo` set, a call asking
+ * for redirects is refused with MOVED to that address, as a range led
+ * elsewhere would be. `rangeTable` is what `ranges()` answers (one range of
+ * every key, led by node 1, unless a test sets another).
  */
 import {
   applyWrite,
@@ -19,11 +25,19 @@ import {
   type ReadCommand,
   type WriteCommand,
 } from "../../../kv/index.js";
-import { type Clock, type ErrorCode, TesseraError } from "../../../lib/index.js";
+import {
+  allDataBounds,
+  type Clock,
+  type ErrorCode,
+  keyHashSlot,
+  TesseraError,
+} from "../../../lib/index.js";
 import type {
   KeyspaceStats,
   KvService,
+  RangeSummary,
   ReadConsistency,
+  RouteOptions,
   ServiceStatus,
   WriteResult,
 } from "../../../range/types.js";
@@ -44,6 +58,12 @@ export class MemoryKvService implements KvService {
   private readonly jitterMs: number;
   private failure: TesseraError | undefined;
   readonly reads: ReadConsistency[] = [];
+  readonly routes: RouteOptions[] = [];
+  /** When set, a call with `redirect` is refused with MOVED to this address. */
+  movedTo: string | undefined;
+  rangeTable: readonly RangeSummary[] = [
+    { rangeId: 2, ...allDataBounds(), generation: 1, voters: [1], learners: [], leaderId: 1 },
+  ];
 
   constructor(options: MemoryServiceOptions = {}) {
     this.clock = options.clock ?? SYSTEM_CLOCK;
@@ -55,8 +75,8 @@ export class MemoryKvService implements KvService {
     this.failure = new TesseraError(code, message);
   }
 
-  write(cmd: WriteCommand): Promise<WriteResult> {
-    const failure = this.takeFailure();
+  write(cmd: WriteCommand, options: RouteOptions = {}): Promise<WriteResult> {
+    const failure = this.takeFailure() ?? this.route(cmd, options);
     if (failure !== undefined) return Promise.reject(failure);
     this.index++;
     const reply = applyWrite(
@@ -67,11 +87,19 @@ export class MemoryKvService implements KvService {
     return this.later({ reply, index: this.index });
   }
 
-  read(cmd: ReadCommand, consistency: ReadConsistency): Promise<KvReply> {
-    const failure = this.takeFailure();
+  read(
+    cmd: ReadCommand,
+    consistency: ReadConsistency,
+    options: RouteOptions = {},
+  ): Promise<KvReply> {
+    const failure = this.takeFailure() ?? this.route(cmd, options);
     if (failure !== undefined) return Promise.reject(failure);
     this.reads.push(consistency);
     return this.later(executeRead(cmd, { nowMs: this.clock.nowMs() }, this.store));
+  }
+
+  ranges(): readonly RangeSummary[] {
+    return this.rangeTable;
   }
 
   waitForReplicas(_index: number, _numReplicas: number, _timeoutMs: number): Promise<number> {
@@ -109,6 +137,17 @@ export class MemoryKvService implements KvService {
         this.store,
       );
     }
+  }
+
+  private route(cmd: ReadCommand | WriteCommand, options: RouteOptions): TesseraError | undefined {
+    this.routes.push(options);
+    if (options.redirect !== true || this.movedTo === undefined || !("key" in cmd))
+      return undefined;
+    const slot = keyHashSlot(cmd.key);
+    return new TesseraError("MOVED", `slot ${slot} is served by ${this.movedTo}`, {
+      slot,
+      address: this.movedTo,
+    });
   }
 
   private takeFailure(): TesseraError | undefined {

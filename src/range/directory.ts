@@ -1,0 +1,171 @@
+/**
+ * `RangeDirectory`: this node's range cache (DESIGN.md §2) — which range owns
+ * an internal key, who its replicas are, and which node led it last.
+ *
+ * Two sources, merged: the descriptors of the replicas this node holds
+ * (authoritative as of their applied index) and the meta table (meta-table.ts,
+ * a copy of every range's descriptor kept in the meta range, loaded
+ * periodically and on a miss). Of two descriptors of one range the higher
+ * generation wins; of two overlapping ranges the one with the higher
+ * generation wins (a split or merge bumps the generation of every range it
+ * produces, so the newer shape always outranks what it replaced). Leader
+ * hints come from local replicas and from NOT_LEADER answers.
+ *
+ * The view may be stale; a request routed with it is refused by the range it
+ * reaches (RANGE_MISMATCH) and routed again after a refresh, so a stale view
+ * costs a retry, never a wrong answer.
+ */
+import { compareBytes, type NodeId, type RangeId } from "../lib/index.js";
+import type { RangeDescriptor } from "./descriptor.js";
+
+export interface DirectoryEntry {
+  readonly desc: RangeDescriptor;
+  readonly voters: readonly NodeId[];
+  readonly learners: readonly NodeId[];
+}
+
+export interface LocalRangeSource {
+  /** Descriptors and members of the initialized replicas this node holds. */
+  localRanges(): Iterable<DirectoryEntry>;
+}
+
+export class RangeDirectory {
+  private metaEntries = new Map<RangeId, DirectoryEntry>();
+  private readonly leaders = new Map<RangeId, NodeId>();
+  private sorted: DirectoryEntry[] = [];
+  private dirty = true;
+
+  /**
+   * `fixed`: ranges known without asking (the meta range, which never splits
+   * or merges: the way to the meta table itself), used until a better entry
+   * of the same range is known.
+   */
+  constructor(
+    private readonly local: LocalRangeSource,
+    private readonly fixed: readonly DirectoryEntry[] = [],
+  ) {}
+
+  /** Replaces the meta table's entries (a fresh load). */
+  setMeta(entries: readonly DirectoryEntry[]): void {
+    this.metaEntries = new Map(entries.map((e) => [e.desc.rangeId, e] as const));
+    this.dirty = true;
+  }
+
+  /** The meta table's entry of a range, as last loaded. */
+  metaEntry(id: RangeId): DirectoryEntry | undefined {
+    return this.metaEntries.get(id);
+  }
+
+  /** A local replica's descriptor changed (split, snapshot, membership). */
+  invalidate(): void {
+    this.dirty = true;
+  }
+
+  noteLeader(id: RangeId, leader: NodeId): void {
+    if (leader !== 0) this.leaders.set(id, leader);
+  }
+
+  leaderHint(id: RangeId): NodeId | undefined {
+    return this.leaders.get(id);
+  }
+
+  /** The range owning internal key `key`, or undefined when no known range does. */
+  lookup(key: Uint8Array): DirectoryEntry | undefined {
+    const table = this.table();
+    let lo = 0;
+    let hi = table.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const e = table[mid]!;
+      if (compareBytes(key, e.desc.start) < 0) hi = mid - 1;
+      else if (compareBytes(key, e.desc.end) >= 0) lo = mid + 1;
+      else return e;
+    }
+    return undefined;
+  }
+
+  /** The known ranges overlapping [start, end), in key order. */
+  overlapping(start: Uint8Array, end: Uint8Array): DirectoryEntry[] {
+    return this.table().filter(
+      (e) => compareBytes(e.desc.start, end) < 0 && compareBytes(start, e.desc.end) < 0,
+    );
+  }
+
+  /** Ranges of the meta table inside `desc`'s span with a lower generation: absorbed by it. */
+  staleMetaWithin(desc: RangeDescriptor): RangeId[] {
+    const out: RangeId[] = [];
+    for (const e of this.metaEntries.values()) {
+      if (e.desc.rangeId === desc.rangeId || e.desc.generation >= desc.generation) continue;
+      if (compareBytes(desc.start, e.desc.start) <= 0 && compareBytes(e.desc.end, desc.end) <= 0)
+        out.push(e.desc.rangeId);
+    }
+    return out;
+  }
+
+  byId(id: RangeId): DirectoryEntry | undefined {
+    return this.table().find((e) => e.desc.rangeId === id);
+  }
+
+  /** Every known range in key order. */
+  all(): readonly DirectoryEntry[] {
+    return this.table();
+  }
+
+  private table(): DirectoryEntry[] {
+    if (!this.dirty) return this.sorted;
+    const best = new Map<RangeId, DirectoryEntry>(this.fixed.map((e) => [e.desc.rangeId, e]));
+    for (const [id, e] of this.metaEntries) best.set(id, e);
+    for (const e of this.local.localRanges()) {
+      const m = best.get(e.desc.rangeId);
+      if (m === undefined || m.desc.generation <= e.desc.generation) best.set(e.desc.rangeId, e);
+    }
+    // Overlaps: the higher generation is the newer shape of the key space.
+    // An older entry keeps only the parts no newer one covers (clipped), so a
+    // stale entry still routes the keys nothing newer is known for; the range
+    // corrects a request if it is wrong.
+    const byStart = [...best.values()].sort(
+      (a, b) => compareBytes(a.desc.start, b.desc.start) || b.desc.generation - a.desc.generation,
+    );
+    let overlapping = false;
+    for (let i = 1; i < byStart.length && !overlapping; i++)
+      overlapping = compareBytes(byStart[i - 1]!.desc.end, byStart[i]!.desc.start) > 0;
+    const out: DirectoryEntry[] = overlapping ? paint(byStart) : byStart;
+    this.sorted = out;
+    this.dirty = false;
+    return out;
+  }
+}
+
+/** Newest first, each entry claims what is left of its span; the pieces in key order. */
+function paint(entries: readonly DirectoryEntry[]): DirectoryEntry[] {
+  const newestFirst = [...entries].sort(
+    (a, b) => b.desc.generation - a.desc.generation || a.desc.rangeId - b.desc.rangeId,
+  );
+  const claimed: { start: Uint8Array; end: Uint8Array }[] = [];
+  const out: DirectoryEntry[] = [];
+  for (const e of newestFirst) {
+    let pieces = [{ start: e.desc.start, end: e.desc.end }];
+    for (const c of claimed) {
+      const next: { start: Uint8Array; end: Uint8Array }[] = [];
+      for (const p of pieces) {
+        if (compareBytes(c.end, p.start) <= 0 || compareBytes(p.end, c.start) <= 0) {
+          next.push(p);
+          continue;
+        }
+        if (compareBytes(p.start, c.start) < 0) next.push({ start: p.start, end: c.start });
+        if (compareBytes(c.end, p.end) < 0) next.push({ start: c.end, end: p.end });
+      }
+      pieces = next;
+      if (pieces.length === 0) break;
+    }
+    for (const p of pieces) {
+      claimed.push(p);
+      out.push(
+        p.start === e.desc.start && p.end === e.desc.end
+          ? e
+          : { ...e, desc: { ...e.desc, start: p.start, end: p.end } },
+      );
+    }
+  }
+  return out.sort((a, b) => compareBytes(a.desc.start, b.desc.start));
+}
