@@ -145,9 +145,10 @@ Options:
                        ${SCALE_WORKLOAD_IDS.join(",")}
   --targets LIST       systems to run, comma-separated, from:
                        tessera,tessera-3,redis-durable,redis-memory,redis-cluster,etcd
+                       (scale group: tessera,tessera-3-r1,tessera-3-r64)
   --runs N             repetitions per measurement (median reported; default 3, quick 1)
-  --keys N             key count for every workload (default: 100000 for set-get
-                       and ycsb, 1000000 for recovery and footprint)
+  --keys N             key count for every workload (default: 100000 for set-get,
+                       ycsb and scale-ranges, 1000000 for recovery and footprint)
   --bulk-keys N        key count of recovery and footprint only (default 1000000,
                        quick 50000); applied after --keys
   --threads N          load generator worker threads (default ${defaultThreads})

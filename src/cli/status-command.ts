@@ -38,11 +38,18 @@ interface Status {
   ranges: StatusRange[];
 }
 
-async function call(target: Target, commands: string[][]): Promise<RespValue[]> {
+/** How long `node remove|decommission` waits: moving every replica of a node takes a while. */
+const MEMBERSHIP_CALL_MS = 15 * 60_000;
+
+async function call(
+  target: Target,
+  commands: string[][],
+  timeoutMs?: number,
+): Promise<RespValue[]> {
   const all = target.password !== undefined ? [["AUTH", target.password], ...commands] : commands;
   let replies: RespValue[];
   try {
-    replies = await respCall(target.host, target.port, all);
+    replies = await respCall(target.host, target.port, all, timeoutMs);
   } catch (e) {
     throw new CommandFailure(`cannot reach ${target.host}:${target.port}: ${(e as Error).message}`);
   }
@@ -139,7 +146,11 @@ export async function nodeCommand(target: Target, words: readonly string[]): Pro
   }
   if ((sub === "remove" || sub === "decommission") && id !== undefined && extra.length === 0) {
     if (!/^\d+$/.test(id)) throw new CommandFailure(`'${id}' is not a node id`);
-    const [reply] = await call(target, [["TESSERA", "NODE", sub.toUpperCase(), id]]);
+    const [reply] = await call(
+      target,
+      [["TESSERA", "NODE", sub.toUpperCase(), id]],
+      MEMBERSHIP_CALL_MS,
+    );
     return `${replyText(reply!) ?? "OK"}\n`;
   }
   throw new CommandFailure(

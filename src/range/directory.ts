@@ -22,6 +22,8 @@ export interface DirectoryEntry {
   readonly desc: RangeDescriptor;
   readonly voters: readonly NodeId[];
   readonly learners: readonly NodeId[];
+  /** The leader as the entry's source knew it (meta: the leader that wrote it); 0 or absent: unknown. */
+  readonly leaderId?: NodeId;
 }
 
 export interface LocalRangeSource {
@@ -66,7 +68,10 @@ export class RangeDirectory {
   }
 
   leaderHint(id: RangeId): NodeId | undefined {
-    return this.leaders.get(id);
+    const learned = this.leaders.get(id);
+    if (learned !== undefined) return learned;
+    const meta = this.metaEntries.get(id)?.leaderId;
+    return meta ? meta : undefined;
   }
 
   /** The range owning internal key `key`, or undefined when no known range does. */

@@ -16,6 +16,7 @@ describe("meta table entries", () => {
         },
         voters: [nodeId(1), nodeId(3), nodeId(4)],
         learners: [nodeId(5)],
+        leaderId: nodeId(3),
       };
       const back = decodeMetaEntry(encodeMetaEntry(e));
       assert.deepEqual(back, e);

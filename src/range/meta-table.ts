@@ -5,6 +5,7 @@
  *   ranges/next-id   INCR counter; range id = counter + FIRST_ALLOCATED_RANGE_ID - 1,
  *                    so ids are allocated once, densely, never reused
  *   ranges/<id>      u16 n | descriptor (n) | u16 voters | u16 learners | u32 node ids …
+ *                    | u32 leader (the node that wrote it: the range's leader then)
  *   merges/<id>      the merge decision of range <id>: "decided:<left id>" or
  *                    "aborted", written once (SET NX), see StoreHost.merge
  *
@@ -35,7 +36,7 @@ export function rangeMetaKey(id: number): Uint8Array {
 
 export function encodeMetaEntry(e: DirectoryEntry): Uint8Array {
   const d = encodeDescriptor(e.desc);
-  const out = new Uint8Array(2 + d.length + 4 + 4 * (e.voters.length + e.learners.length));
+  const out = new Uint8Array(2 + d.length + 4 + 4 * (e.voters.length + e.learners.length) + 4);
   const view = new DataView(out.buffer);
   view.setUint16(0, d.length);
   out.set(d, 2);
@@ -47,6 +48,7 @@ export function encodeMetaEntry(e: DirectoryEntry): Uint8Array {
     view.setUint32(at, id);
     at += 4;
   }
+  view.setUint32(at, e.leaderId ?? 0);
   return out;
 }
 
@@ -60,10 +62,17 @@ export function decodeMetaEntry(bytes: Uint8Array): DirectoryEntry {
   const desc = decodeDescriptor(bytes.subarray(2, at));
   const nv = view.getUint16(at);
   const nl = view.getUint16(at + 2);
-  if (at + 4 + 4 * (nv + nl) !== bytes.length) throw bad();
+  const idsEnd = at + 4 + 4 * (nv + nl);
+  if (idsEnd + 4 !== bytes.length) throw bad();
   const ids: NodeId[] = [];
   for (let i = 0; i < nv + nl; i++) ids.push(nodeId(view.getUint32(at + 4 + 4 * i)));
-  return { desc, voters: ids.slice(0, nv), learners: ids.slice(nv) };
+  const leader = view.getUint32(idsEnd);
+  return {
+    desc,
+    voters: ids.slice(0, nv),
+    learners: ids.slice(nv),
+    ...(leader !== 0 ? { leaderId: nodeId(leader) } : {}),
+  };
 }
 
 /** Whether two entries say the same (descriptor, members). */

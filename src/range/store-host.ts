@@ -129,7 +129,7 @@ interface RangeState {
 
 /** A cheap identity of a range's descriptor and members. */
 function entrySignature(e: DirectoryEntry): string {
-  return `${e.desc.generation}/${e.desc.sticky ? 1 : 0}/${e.voters.join(",")}/${e.learners.join(",")}`;
+  return `${e.desc.generation}/${e.desc.sticky ? 1 : 0}/${e.voters.join(",")}/${e.learners.join(",")}/${e.leaderId ?? 0}`;
 }
 
 function sameMembers(a: DirectoryEntry, b: DirectoryEntry): boolean {
@@ -678,6 +678,7 @@ export class StoreHost {
         desc,
         voters: [...new Set([...c.voters, ...c.votersOutgoing])].sort((a, b) => a - b),
         learners: [...c.learners].sort((a, b) => a - b),
+        ...(r.leaderId !== 0 ? { leaderId: r.leaderId } : {}),
       };
     }
   }

@@ -59,6 +59,9 @@ export function clusterHostOf(host: StoreHost): ClusterHost {
   };
 }
 
+/** Attempts of one TESSERA RANGE SPLIT slot while the range cache catches up. */
+const SPLIT_ATTEMPTS_MAX = 20;
+
 export function respAdminOf(
   cluster: ClusterManager,
   faults: BusFaults,
@@ -67,12 +70,27 @@ export function respAdminOf(
   return {
     splitAtSlot: async (slot) => {
       const key = slotBoundaryKey(keyspaceId(0), slot);
-      await host.refreshDirectory().catch(() => undefined);
-      const owner = host.directory.lookup(key);
-      if (owner === undefined)
-        throw new TesseraError("UNAVAILABLE", `no known range holds slot ${slot}; retry`);
-      if (equalBytes(owner.desc.start, key)) return owner.desc.rangeId;
-      return host.split(owner.desc.rangeId, key, true);
+      // The range cache may lag a split just made (applied on the leader, not
+      // yet here): a refusal for a key outside the range is retried on a
+      // fresher view.
+      for (let attempt = 0; ; attempt++) {
+        host.directory.invalidate();
+        await host.refreshDirectory().catch(() => undefined);
+        const owner = host.directory.lookup(key);
+        try {
+          if (owner === undefined)
+            throw new TesseraError("UNAVAILABLE", `no known range holds slot ${slot}; retry`);
+          if (equalBytes(owner.desc.start, key)) return owner.desc.rangeId;
+          return await host.split(owner.desc.rangeId, key, true);
+        } catch (e) {
+          const stale =
+            (e instanceof TesseraError &&
+              (e.code === "UNAVAILABLE" || e.code === "RANGE_MISMATCH")) ||
+            (e instanceof TesseraError && /not inside the range/.test(e.message));
+          if (!stale || attempt >= SPLIT_ATTEMPTS_MAX) throw e;
+          await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
+        }
+      }
     },
     nodeList: async () => {
       const status = await cluster.status();
