@@ -448,8 +448,10 @@ export class ClusterManager {
     const worker = async () => {
       for (let cs = queue.shift(); cs !== undefined; cs = queue.shift()) {
         for (const c of cs) {
-          if (c.change.kind === "remove") await this.handOver(c.rangeId, id);
-          await this.applyChange(c);
+          await this.retryTransient(async () => {
+            if (c.change.kind === "remove") await this.handOver(c.rangeId, id);
+            await this.applyChange(c);
+          });
         }
       }
     };
@@ -700,6 +702,28 @@ export class ClusterManager {
     // The host forwards the change to the range's leader.
     await this.o.host.changeReplicas(c.rangeId, c.change, this.o.limits.replicaChangeTimeoutMs);
     this.o.logger.info({ rangeId: c.rangeId, change: c.change }, "replicas changed");
+  }
+
+  /**
+   * Runs one step of a removal or decommission again while it fails for a
+   * passing reason (a range between leaders, a change in progress), up to
+   * `replicaChangeTimeoutMs`: moving many ranges must not fail on one election.
+   */
+  private async retryTransient(step: () => Promise<void>): Promise<void> {
+    const deadline = this.o.clock.monotonicMs() + this.o.limits.replicaChangeTimeoutMs;
+    for (;;) {
+      try {
+        return await step();
+      } catch (e) {
+        const transient =
+          e instanceof TesseraError &&
+          ["UNAVAILABLE", "NOT_LEADER", "PROPOSAL_DROPPED", "TIMEOUT", "RANGE_MISMATCH"].includes(
+            e.code,
+          );
+        if (!transient || this.o.clock.monotonicMs() >= deadline) throw e;
+        await new Promise((r) => this.o.timers.after(200, () => r(undefined)));
+      }
+    }
   }
 
   /** Waits (bounded) until this node sees a meta leader other than `old`, pinging to learn it. */

@@ -74,8 +74,13 @@ export class CallTable {
     return call !== undefined;
   }
 
-  /** Fails every call that went out on `owner` (its connection broke). */
-  failOwner(owner: object, why: string): void {
+  /**
+   * Fails every call that went out on `owner` (its connection broke).
+   * `neverDelivered`: the connection never completed its handshake, so the
+   * peer dispatched none of them — the failure says so (`refused`), and a
+   * caller may retry even a call that is not idempotent.
+   */
+  failOwner(owner: object, why: string, neverDelivered = false): void {
     for (const [id, call] of this.pending) {
       if (call.owner === owner) {
         this.fail(
@@ -83,6 +88,7 @@ export class CallTable {
           new TesseraError(
             "UNAVAILABLE",
             `bus call ${call.method} to ${call.target} failed: ${why}`,
+            neverDelivered ? { refused: true } : undefined,
           ),
         );
       }

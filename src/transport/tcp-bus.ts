@@ -430,7 +430,8 @@ export class TcpBus implements Bus {
 
   private connectionClosed(conn: Connection, reason: string): void {
     this.connections.delete(conn);
-    this.calls.failOwner(conn, reason);
+    // A peer dispatches calls only after the handshake: none reached a peer never greeted.
+    this.calls.failOwner(conn, reason, conn.remote === undefined);
     this.raftMessagesDropped += conn.raftMessagesDiscarded;
     const peer = this.dialed.get(conn);
     if (peer === undefined) return;
