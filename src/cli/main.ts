@@ -27,7 +27,7 @@ Commands:
   start     run a node (tessera start --help lists every option)
   demo      run a local 3-node cluster to try Tessera, then connect: redis-cli -p 7379
   cli       interactive shell
-  status    the cluster's nodes, ranges, leaders and lag [-h host] [-p port] [-a password]
+  status    the cluster's nodes, ranges, leaders, lag and load [-h host] [-p port] [-a password]
   node      list | remove <id> | decommission <id> [-h host] [-p port] [-a password]
 
 Options:

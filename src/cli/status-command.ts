@@ -2,9 +2,14 @@
  * `tessera status` and `tessera node list|remove|decommission`: the
  * operator's view of a cluster over the Redis protocol (TESSERA STATUS and
  * TESSERA NODE, answered by any node). Status prints the nodes (id, address,
- * locality, liveness, state), each range's leader, voters and replication lag
- * (the leader's commit index minus each follower's match index), and the
- * asked node's role and keyspaces.
+ * locality, liveness, state, then what each holds: replicas, ranges led, and
+ * the keys, size and ops/s of the ranges it leads), each range's leader,
+ * voters and replication lag (the leader's commit index minus each
+ * follower's match index) followed by its span, keys, size and ops/s, and
+ * the asked node's role and keyspaces. A figure the cluster could not
+ * measure (its node did not answer) shows as "?".
+ *
+ * New columns go at the end of a row: scripts match the leading ones.
  */
 import type { Target } from "./admin-args.js";
 import { type RespValue, replyText, respCall } from "./resp-call.js";
@@ -13,25 +18,37 @@ export class CommandFailure extends Error {
   override readonly name = "CommandFailure";
 }
 
-interface StatusNode {
+/** Figures a node may not know (null), or an older node not send (absent). */
+type Figure = number | null | undefined;
+
+export interface StatusNode {
   id: number;
   address: string;
   respAddress: string;
   locality: Record<string, string>;
   state: string;
   liveness: string;
+  replicas?: Figure;
+  leaders?: Figure;
+  keys?: Figure;
+  bytes?: Figure;
+  opsPerSec?: Figure;
 }
 
-interface StatusRange {
+export interface StatusRange {
   rangeId: number;
   leaderId: number;
   voters: number[];
   learners: number[];
   commitIndex: number;
   replicas: { nodeId: number; matchIndex: number; lag: number }[];
+  span?: string | null;
+  keys?: Figure;
+  bytes?: Figure;
+  opsPerSec?: Figure;
 }
 
-interface Status {
+export interface Status {
   clusterId: string;
   metaLeader: number;
   nodes: StatusNode[];
@@ -64,8 +81,47 @@ function table(rows: readonly (readonly string[])[]): string[] {
   return rows.map((r) => `  ${r.map((cell, c) => cell.padEnd(widths[c]!)).join("  ")}`.trimEnd());
 }
 
-function nodeRows(status: Status): string[] {
-  const rows = [["id", "address", "resp", "locality", "liveness", "state"]];
+const UNKNOWN = "?";
+const BYTE_UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+
+/** Bytes in binary units, one decimal: "512 B", "1.2 MiB"; "?" when unknown. */
+export function humanBytes(bytes: Figure): string {
+  if (bytes === null || bytes === undefined) return UNKNOWN;
+  let v = bytes;
+  let u = 0;
+  while (v >= 1024 && u < BYTE_UNITS.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${Math.round(bytes)} B` : `${v.toFixed(1)} ${BYTE_UNITS[u]}`;
+}
+
+/** Operations per second: one decimal below 100, whole above; "?" when unknown. */
+export function formatRate(opsPerSec: Figure): string {
+  if (opsPerSec === null || opsPerSec === undefined) return UNKNOWN;
+  return opsPerSec.toFixed(opsPerSec < 100 ? 1 : 0);
+}
+
+function count(n: Figure): string {
+  return n === null || n === undefined ? UNKNOWN : String(n);
+}
+
+export function nodeRows(status: Status): string[] {
+  const rows = [
+    [
+      "id",
+      "address",
+      "resp",
+      "locality",
+      "liveness",
+      "state",
+      "replicas",
+      "leaders",
+      "keys",
+      "size",
+      "ops/s",
+    ],
+  ];
   for (const n of status.nodes) {
     const locality =
       Object.entries(n.locality)
@@ -78,13 +134,20 @@ function nodeRows(status: Status): string[] {
       locality,
       n.state === "removed" ? "-" : n.liveness,
       n.state,
+      count(n.replicas),
+      count(n.leaders),
+      count(n.keys),
+      humanBytes(n.bytes),
+      formatRate(n.opsPerSec),
     ]);
   }
   return table(rows);
 }
 
-function rangeRows(status: Status): string[] {
-  const rows = [["range", "leader", "voters", "learners", "commit", "lag"]];
+export function rangeRows(status: Status): string[] {
+  const rows = [
+    ["range", "leader", "voters", "learners", "commit", "lag", "span", "keys", "size", "ops/s"],
+  ];
   for (const r of status.ranges) {
     const lag = r.replicas.map((p) => `n${p.nodeId}:${p.lag}`).join(" ") || "-";
     rows.push([
@@ -94,6 +157,10 @@ function rangeRows(status: Status): string[] {
       [...r.learners].sort((a, b) => a - b).join(",") || "-",
       String(r.commitIndex),
       lag,
+      r.span ?? UNKNOWN,
+      count(r.keys),
+      humanBytes(r.bytes),
+      formatRate(r.opsPerSec),
     ]);
   }
   return table(rows);

@@ -8,6 +8,8 @@ import {
   nodeId,
   type RangeId,
   rangeId,
+  SYSTEM_KEYSPACE_ID,
+  slotBoundaryKey,
   type TimerHandle,
   type Timers,
 } from "../lib/index.js";
@@ -239,6 +241,74 @@ describe("ClusterManager on the meta leader", () => {
     advance(DEFAULT_CLUSTER_LIMITS.deadAfterMs + 1);
     await ping(3, 3); // node 2 stays silent: dead
     await assert.rejects(m.remove(nodeId(3)), /no quorum of live voters/);
+  });
+
+  it("shows each range's span and load and what each node holds in its status", async () => {
+    const { m, join, host, voters } = await leaderNode();
+    await join(2);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual([...voters].sort(), [1, 2]);
+    host.rangeLoads = () =>
+      [1, 2].map((id) => ({
+        rangeId: rangeId(id),
+        generation: 4,
+        start:
+          id === 1 ? slotBoundaryKey(SYSTEM_KEYSPACE_ID, 0) : slotBoundaryKey(keyspaceId(0), 0),
+        end: id === 1 ? Uint8Array.of(2) : slotBoundaryKey(keyspaceId(0), 5461),
+        keys: 10 * id,
+        bytes: 100 * id,
+        opsPerSec: id + 0.004,
+        splitKey: undefined,
+      }));
+    // Node 2 is live but cannot be reached: its loads are missing, the status is not.
+    const s = await m.status();
+    const r2 = s.ranges.find((r) => r.rangeId === 2)!;
+    assert.deepEqual(
+      [r2.span, r2.generation, r2.keys, r2.bytes, r2.opsPerSec],
+      ["slots 0-5460", 4, 20, 200, 2],
+    );
+    assert.equal(s.ranges.find((r) => r.rangeId === 1)?.span, "system");
+    const holdings = s.nodes.map((n) => [
+      n.id,
+      n.replicas,
+      n.leaders,
+      n.keys,
+      n.bytes,
+      n.opsPerSec,
+    ]);
+    assert.deepEqual(holdings, [
+      [1, 2, 2, 30, 300, 3],
+      [2, 2, 0, 0, 0, 0],
+    ]);
+  });
+
+  it("shows a range whose leader did not report its load as unknown, and its leader's sums too", async () => {
+    const { m, join, host } = await leaderNode();
+    await join(2);
+    await new Promise((r) => setTimeout(r, 20));
+    const info = host.rangeInfo.bind(host);
+    // Range 2 led by node 2, which does not answer: no load, from the range cache's span.
+    host.rangeInfo = (id) => ({ ...info(id)!, leaderId: nodeId(id === 2 ? 2 : 1) });
+    host.rangeLoads = () => [
+      {
+        rangeId: rangeId(1),
+        generation: 1,
+        start: Uint8Array.of(1),
+        end: Uint8Array.of(2),
+        keys: 7,
+        bytes: 70,
+        opsPerSec: 0,
+        splitKey: undefined,
+      },
+    ];
+    const s = await m.status();
+    const r2 = s.ranges.find((r) => r.rangeId === 2)!;
+    assert.deepEqual([r2.generation, r2.keys, r2.bytes, r2.opsPerSec], [1, null, null, null]);
+    assert.equal(typeof r2.span, "string");
+    const n2 = s.nodes.find((n) => n.id === 2)!;
+    assert.deepEqual([n2.leaders, n2.keys, n2.bytes, n2.opsPerSec], [1, null, null, null]);
+    const n1 = s.nodes.find((n) => n.id === 1)!;
+    assert.deepEqual([n1.leaders, n1.keys, n1.bytes], [1, 7, 70]);
   });
 
   it("adds joiners to ranges short of the replication factor", async () => {

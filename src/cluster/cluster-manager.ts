@@ -35,7 +35,7 @@ import {
   type TimerHandle,
   type Timers,
 } from "../lib/index.js";
-import type { RangeLoadReport } from "../range/index.js";
+import type { RangeLoadReport, RangeSummary } from "../range/index.js";
 import type { Bus, CallContext } from "../transport/index.js";
 import { withDeadline } from "./deadline.js";
 import type { ClusterHost, RangeReplicaInfo } from "./host.js";
@@ -79,9 +79,17 @@ import {
   pickAddresses,
   readJoinRequest,
   readPingRequest,
+  readRangeLoads,
   sameAddresses,
 } from "./protocol.js";
-import type { ClusterStatus, NodeStatus, RangeStatus } from "./status.js";
+import {
+  type ClusterStatus,
+  loadOf,
+  type NodeStatus,
+  nodeHoldings,
+  type RangeStatus,
+  rangeStatus,
+} from "./status.js";
 
 /** The pause before planning again after a pass that changed something. */
 const REPLAN_AFTER_MS = 50;
@@ -619,34 +627,41 @@ export class ClusterManager {
     };
   }
 
-  /** Every range with its members, leader and load (asked of every live node). */
-  private async plannedRanges(): Promise<PlannedRange[]> {
-    const loads = new Map<number, RangeLoadReport>();
-    for (const l of this.o.host.rangeLoads()) loads.set(l.rangeId, l);
+  /**
+   * The loads each node reports of the ranges it leads: this node's own, and
+   * each live member's (asked at once, each within `clusterCallTimeoutMs`).
+   * A node that does not answer, or answers nonsense, is left out. Reading a
+   * load changes nothing on the node (load-meter.ts), so the planner and
+   * status may ask at any time.
+   */
+  private async gatherLoads(): Promise<Map<NodeId, readonly RangeLoadReport[]>> {
+    const byNode = new Map<NodeId, readonly RangeLoadReport[]>([
+      [this.o.nodeId, this.o.host.rangeLoads()],
+    ]);
     const others = this.nodes().filter(
       (n) => isMember(n) && n.id !== this.o.nodeId && this.livenessOf(n.id) === "live",
     );
     const replies = await Promise.allSettled(
-      others.map((n) =>
-        this.o.bus.call(
+      others.map(async (n) => {
+        const reply = await this.o.bus.call(
           n.id,
           METHOD_RANGE_LOADS,
           {},
           { timeoutMs: this.o.limits.clusterCallTimeoutMs },
-        ),
-      ),
+        );
+        return [n.id, readRangeLoads(reply)] as const;
+      }),
     );
-    for (const r of replies) {
-      if (r.status !== "fulfilled" || !Array.isArray(r.value)) continue;
-      for (const l of r.value as RangeLoadReport[]) {
-        loads.set(Number(l.rangeId), {
-          ...l,
-          splitKey:
-            l.splitKey === undefined || l.splitKey === null
-              ? undefined
-              : new Uint8Array(l.splitKey),
-        });
-      }
+    for (const r of replies) if (r.status === "fulfilled") byNode.set(r.value[0], r.value[1]);
+    return byNode;
+  }
+
+  /** Every range with its members, leader and load (asked of every live node). */
+  private async plannedRanges(): Promise<PlannedRange[]> {
+    const loads = new Map<number, RangeLoadReport>();
+    // This node's own reports first, then the others' (as they were always merged).
+    for (const reports of (await this.gatherLoads()).values()) {
+      for (const l of reports) loads.set(l.rangeId, l);
     }
     // A stale range cache may show one range as several clipped pieces: plan each range once.
     const seen = new Set<number>();
@@ -809,30 +824,38 @@ export class ClusterManager {
     }
   }
 
+  /**
+   * The cluster's status: each range's leader view (asked of its leader),
+   * its load from the loads every live node reports (gathered meanwhile,
+   * bounded by `clusterCallTimeoutMs`; a range whose leader did not answer
+   * shows no load), and each node's holdings counted over the ranges.
+   */
   private async buildStatus(): Promise<ClusterStatus> {
+    const gathering = this.gatherLoads();
+    const infos: RangeReplicaInfo[] = [];
+    for (const id of this.knownRangeIds()) {
+      const info = await this.rangeInfoAnywhere(id);
+      if (info !== undefined) infos.push(info);
+    }
+    const byNode = new Map<NodeId, Map<number, RangeLoadReport>>();
+    for (const [id, reports] of await gathering) {
+      byNode.set(id, new Map(reports.map((l) => [l.rangeId, l] as const)));
+    }
+    const cached = new Map<number, RangeSummary>();
+    for (const r of this.o.host.ranges()) {
+      const seen = cached.get(r.rangeId);
+      if (seen === undefined || seen.generation < r.generation) cached.set(r.rangeId, r);
+    }
+    const ranges: RangeStatus[] = infos.map((info) =>
+      rangeStatus(info, loadOf(byNode, info), cached.get(info.rangeId)),
+    );
     const now = this.o.clock.monotonicMs();
     const nodes: NodeStatus[] = this.nodes().map((r) => ({
       ...r,
       liveness: r.id === this.o.nodeId ? "live" : this.liveness.judge(r.id, now),
       silentMs: r.id === this.o.nodeId ? 0 : this.liveness.silentMs(r.id, now),
+      ...nodeHoldings(r.id, ranges),
     }));
-    const ranges: RangeStatus[] = [];
-    for (const id of this.knownRangeIds()) {
-      const info = await this.rangeInfoAnywhere(id);
-      if (info === undefined) continue;
-      ranges.push({
-        rangeId: id,
-        leaderId: info.leaderId,
-        voters: info.voters,
-        learners: info.learners,
-        commitIndex: info.commitIndex,
-        replicas: info.progress.map((p) => ({
-          nodeId: p.nodeId,
-          matchIndex: p.matchIndex,
-          lag: Math.max(0, info.commitIndex - p.matchIndex),
-        })),
-      });
-    }
     return { clusterId: this.o.clusterId, metaLeader: this.o.nodeId, nodes, ranges };
   }
 

@@ -35,7 +35,10 @@ export interface ClusterHost {
   ranges(): readonly RangeSummary[];
   /** Reloads the range cache from the meta table. */
   refreshRanges(): Promise<void>;
-  /** The load of each range this node leads. */
+  /**
+   * The load of each range this node leads. Reading it changes nothing (the
+   * planner and status both read it, at any time).
+   */
   rangeLoads(): readonly RangeLoadReport[];
   /** Splits a range at an internal key; resolves with the new range's id. */
   split(rangeId: RangeId, splitKey: Uint8Array): Promise<RangeId>;

@@ -9,8 +9,11 @@
  *   cluster.admin           any node; forwarded to the meta leader (remove, decommission, status)
  *   cluster.change-replicas run on a range's leader by the meta leader
  *   cluster.range-info      a range leader's view of its replicas
+ *   cluster.rangeLoads      the load of each range the answering node leads
+ *                           (the planner and status ask every live node)
  */
-import { TesseraError } from "../lib/index.js";
+import { rangeId, TesseraError } from "../lib/index.js";
+import type { RangeLoadReport } from "../range/index.js";
 import type { Liveness } from "./planner/index.js";
 
 export const METHOD_HELLO = "cluster.hello";
@@ -18,7 +21,7 @@ export const METHOD_JOIN = "cluster.join";
 export const METHOD_PING = "cluster.ping";
 export const METHOD_ADMIN = "cluster.admin";
 export const METHOD_CHANGE_REPLICAS = "cluster.change-replicas";
-/** The load of every range the answering node leads (the meta leader's planner asks). */
+/** The load of every range the answering node leads (the meta leader's planner and status ask). */
 export const METHOD_RANGE_LOADS = "cluster.rangeLoads";
 export const METHOD_RANGE_INFO = "cluster.range-info";
 
@@ -87,6 +90,44 @@ export function expectInt(obj: Record<string, unknown>, key: string, what: strin
     throw new TesseraError("PROTOCOL", `${what}: ${key} must be a non-negative integer`);
   }
   return v;
+}
+
+export function expectBytes(obj: Record<string, unknown>, key: string, what: string): Uint8Array {
+  const v = obj[key];
+  if (!(v instanceof Uint8Array))
+    throw new TesseraError("PROTOCOL", `${what}: ${key} must be bytes`);
+  // A copy: the decoder's bytes may be a view into the frame.
+  return new Uint8Array(v);
+}
+
+function expectRate(obj: Record<string, unknown>, key: string, what: string): number {
+  const v = obj[key];
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
+    throw new TesseraError("PROTOCOL", `${what}: ${key} must be a non-negative number`);
+  }
+  return v;
+}
+
+/** A `cluster.rangeLoads` reply. */
+export function readRangeLoads(value: unknown): RangeLoadReport[] {
+  if (!Array.isArray(value)) throw new TesseraError("PROTOCOL", "range loads: expected a list");
+  const what = "range load";
+  return value.map((v) => {
+    const o = expectObject(v, what);
+    return {
+      rangeId: rangeId(expectInt(o, "rangeId", what)),
+      generation: expectInt(o, "generation", what),
+      start: expectBytes(o, "start", what),
+      end: expectBytes(o, "end", what),
+      keys: expectInt(o, "keys", what),
+      bytes: expectInt(o, "bytes", what),
+      opsPerSec: expectRate(o, "opsPerSec", what),
+      splitKey:
+        o.splitKey === undefined || o.splitKey === null
+          ? undefined
+          : expectBytes(o, "splitKey", what),
+    };
+  });
 }
 
 export function readAddresses(obj: Record<string, unknown>, what: string): Addresses {

@@ -10,4 +10,5 @@ export * from "./ids.js";
 export * from "./keys.js";
 export * from "./record.js";
 export * from "./rng.js";
+export * from "./span-text.js";
 export * from "./timers.js";

@@ -8,7 +8,7 @@
  * `offsetInProgress` on have not yet been handed to storage; entries before it
  * are being written (async mode) and stay readable until `stableTo`.
  */
-import { assert, type LogIndex, logIndex, type Term, unreachable } from "../lib/index.js";
+import { type LogIndex, logIndex, type Term, unreachable } from "../lib/index.js";
 import type { Entry, Snapshot } from "./types.js";
 
 export class Unstable {

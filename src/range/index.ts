@@ -76,6 +76,7 @@ export type {
   TestingKnobs,
 } from "./host-types.js";
 export { ReplicatedKvService } from "./kv-service.js";
+export type { RangeLoadReport, ReplicaLoadReport } from "./range-load.js";
 export { Replica } from "./replica.js";
 export {
   DEFAULT_RAFT_TIMING,
@@ -88,7 +89,6 @@ export { type SchedulerStats, StoreScheduler } from "./scheduler.js";
 export {
   BOOTSTRAP_INDEX,
   BOOTSTRAP_TERM,
-  type RangeLoadReport,
   StoreHost,
   type StoreHostStats,
 } from "./store-host.js";

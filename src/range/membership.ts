@@ -8,7 +8,13 @@
  *    as a learner, one conf change at a time (it gets a snapshot);
  * 2. each learner to promote is waited on until its match reaches the
  *    leader's commit index (caught up), bounded by `catchUpTimeoutMs`;
- * 3. promotions and removals are proposed together: one voter change is
+ * 3. a leader asked to remove itself first hands its leadership to a voter
+ *    that stays, and fails NOT_LEADER naming it, so the caller (the
+ *    forwarder) runs the procedure again there: a leader that committed its
+ *    own removal would step down and drop its replica before the others
+ *    learned the entry was committed, and with two voters left by one the
+ *    survivor would wait forever for the vote of the old configuration;
+ * 4. promotions and removals are proposed together: one voter change is
  *    applied directly, more go through joint consensus, which Raft leaves
  *    automatically; the procedure resolves once the final (not joint)
  *    configuration is applied here.
@@ -21,6 +27,8 @@ import { sleep } from "./system-timers.js";
 
 /** Pause between two looks at progress or configuration. */
 const MEMBERSHIP_POLL_MS = 10;
+/** How often a leader removing itself asks again to hand its leadership over. */
+const TRANSFER_AGAIN_MS = 1000;
 
 export interface MembershipDeps {
   readonly timers: Timers;
@@ -53,6 +61,9 @@ export async function changeReplicasOnLeader(
       await sleep(d.timers, MEMBERSHIP_POLL_MS);
     }
   }
+  if (changes.some((ch) => ch.type === "remove" && ch.nodeId === r.nodeId)) {
+    await handOver(r, changes, d, deadline);
+  }
   const singles: ConfChangeSingle[] = [
     ...promote.map((ch) => ({ type: "add-node" as const, nodeId: ch.nodeId })),
     ...changes
@@ -61,6 +72,48 @@ export async function changeReplicasOnLeader(
   ];
   if (singles.length > 0) await propose(r, singles, d, deadline);
   await waitNotJoint(r, d, deadline);
+}
+
+/**
+ * Moves the leadership to a caught-up voter that the changes keep, then fails
+ * NOT_LEADER with it as the hint. Throws if none can lead.
+ */
+async function handOver(
+  r: Replica,
+  changes: readonly ReplicaChange[],
+  d: MembershipDeps,
+  deadline: number,
+): Promise<never> {
+  const removed = new Set(changes.filter((ch) => ch.type === "remove").map((ch) => ch.nodeId));
+  const stays = r
+    .confState()
+    .voters.filter((n) => n !== r.nodeId && !removed.has(n))
+    .sort((a, b) => (r.progress().get(b)?.match ?? 0) - (r.progress().get(a)?.match ?? 0));
+  const to = stays[0];
+  if (to === undefined) {
+    throw new TesseraError(
+      "INVALID_ARGUMENT",
+      `range ${r.rangeId}: removing node ${r.nodeId} would leave no voter to lead`,
+    );
+  }
+  // Raft abandons a transfer the target does not complete within an election
+  // timeout: ask again now and then until the leadership has moved.
+  let askedAt = Number.NEGATIVE_INFINITY;
+  while (r.raftState === "leader") {
+    const now = d.clock.monotonicMs();
+    if (now >= deadline)
+      throw new TesseraError("TIMEOUT", `range ${r.rangeId}: leadership did not move to ${to}`);
+    if (now - askedAt >= TRANSFER_AGAIN_MS) {
+      r.transferLeader(to);
+      askedAt = now;
+    }
+    await sleep(d.timers, MEMBERSHIP_POLL_MS);
+  }
+  throw new TesseraError(
+    "NOT_LEADER",
+    `range ${r.rangeId} handed its leadership over before removing node ${r.nodeId}`,
+    r.leaderId !== 0 ? { leader: r.leaderId } : undefined,
+  );
 }
 
 function caughtUp(r: Replica, n: NodeId): boolean {

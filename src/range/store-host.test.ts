@@ -4,7 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import type { KvReply, WriteCommand } from "../kv/index.js";
-import { type Clock, isTesseraError, keyspaceId, nodeId, rangeId } from "../lib/index.js";
+import {
+  type Clock,
+  describeSpan,
+  isTesseraError,
+  keyspaceId,
+  nodeId,
+  rangeId,
+} from "../lib/index.js";
 import { LmdbStore } from "../storage/index.js";
 import { StoreHost, type StoreHostLimits } from "./store-host.js";
 
@@ -39,6 +46,7 @@ async function open(
   limits = LIMITS,
   localReadsWhenAlone = true,
   logEntriesKeep?: number,
+  clock: Clock = systemClock,
 ): Promise<{ store: LmdbStore; host: StoreHost }> {
   const store = await LmdbStore.open({
     dataDir: dir,
@@ -46,7 +54,7 @@ async function open(
   });
   const host = StoreHost.start({
     store,
-    clock: systemClock,
+    clock,
     limits,
     tickMs: 10,
     localReadsWhenAlone,
@@ -197,6 +205,31 @@ describe("StoreHost (one node)", () => {
     await assert.rejects(n.host.service.write(set("k", "v")), (e) => isTesseraError(e, "TIMEOUT"));
     assert.ok(Date.now() - started < 2000);
     release();
+    await close(n);
+  });
+
+  it("reports each range's load to any number of readers without disturbing them", async () => {
+    // The monotonic clock moves only when the test moves it, so rates are exact.
+    let nowMs = 0;
+    const clock: Clock = { nowMs: () => Date.now(), monotonicMs: () => nowMs };
+    const n = await open(tempDir(), LIMITS, true, undefined, clock);
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    await sleep(50); // a tick samples every range's ops counter at 0
+    for (let i = 0; i < 20; i++) await n.host.service.write(set(`load:${i}`, "v"));
+    nowMs = 2000;
+    await sleep(50); // and again at 2000
+    const data = (loads: readonly { rangeId: number; opsPerSec: number }[]) =>
+      loads.find((l) => l.rangeId === 2)?.opsPerSec;
+    const planner = n.host.rangeLoads();
+    const status = n.host.rangeLoads();
+    assert.equal(data(planner), 10, "20 writes over 2 s");
+    assert.equal(data(status), 10, "the first reader did not restart the second's window");
+    const local = n.host.replicaLoads().find((l) => l.rangeId === 2);
+    assert.equal(local?.role, "leader");
+    assert.equal(local?.keys, 20);
+    assert.equal(local?.opsPerSec, 10);
+    assert.ok((local?.bytes ?? 0) > 20 * "load:0v".length);
+    assert.equal(describeSpan(local!.start, local!.end), "slots 0-16383 + db1-db4294967294");
     await close(n);
   });
 

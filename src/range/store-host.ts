@@ -15,7 +15,6 @@
  * `range.*` / `kv.*` methods. All time, timers and randomness are injected.
  */
 
-import { keyspaceStats } from "../kv/index.js";
 import {
   type Clock,
   equalBytes,
@@ -41,7 +40,6 @@ import {
   encodeDescriptor,
   INITIAL_RANGES,
   META_RANGE,
-  middleSplitKey,
   type RangeDescriptor,
   rangesOverlap,
 } from "./descriptor.js";
@@ -57,6 +55,7 @@ import type {
   StoreHostOptions,
 } from "./host-types.js";
 import { ReplicatedKvService } from "./kv-service.js";
+import { LoadMeter, type OpsCounter } from "./load-meter.js";
 import { changeReplicasOnLeader } from "./membership.js";
 import {
   allocateRangeIdCommand,
@@ -73,6 +72,12 @@ import {
 } from "./meta-table.js";
 import type { RangeOp } from "./proposal.js";
 import { LIVENESS_RANGE_ID } from "./quiesce-liveness.js";
+import {
+  measureRange,
+  type RangeLoadReport,
+  type ReplicaLoadReport,
+  roleOf,
+} from "./range-load.js";
 import type { AppliedSplit } from "./replica.js";
 import { Replica } from "./replica.js";
 import { DEFAULT_RAFT_TIMING, type RaftTiming } from "./replica-options.js";
@@ -145,18 +150,6 @@ const REFRESH_MIN_MS = 50;
 const RECONCILE_INTERVAL_MS = 1000;
 /** Reconcile rounds between two reloads of the meta table. */
 const META_RELOAD_ROUNDS = 5;
-/** Records sampled to estimate a range's bytes. */
-const LOAD_SAMPLE_KEYS = 64;
-
-/** What `rangeLoads` reports of one range this node leads. */
-export interface RangeLoadReport {
-  readonly rangeId: RangeId;
-  readonly keys: number;
-  readonly bytes: number;
-  readonly opsPerSec: number;
-  /** Where the range would split; undefined when it cannot (one slot, the meta range). */
-  readonly splitKey: Uint8Array | undefined;
-}
 const TRANSFER_LEADER_METHOD = "range.transferLeader";
 
 /** Raft messages only a range's leader sends: they may create a replica here. */
@@ -187,7 +180,8 @@ export class StoreHost {
   private lastRefreshMs = Number.NEGATIVE_INFINITY;
   private reconciling = false;
   private reconcileTimer: { cancel(): void } | undefined;
-  private readonly lastLoad = new Map<RangeId, { ops: number; atMs: number }>();
+  /** Each range's ops per second (sampled on the tick; reading it changes nothing). */
+  private readonly loadMeter = new LoadMeter();
   /**
    * Per range led here: the descriptor and members last found or written
    * current in the meta table (forgotten when leadership moves, see below).
@@ -224,6 +218,7 @@ export class StoreHost {
       onFatal: options.onFatal,
       onTick: () => {
         for (const e of this.expirers.values()) e.maybeRun();
+        this.loadMeter.maybeSample(this.clock.monotonicMs(), this.opsCounters());
       },
       onDestroyed: (id) => {
         this.expirers.delete(id);
@@ -317,14 +312,7 @@ export class StoreHost {
     const r = this.scheduler.replica(rangeId);
     if (!r) return undefined;
     const conf = r.confState();
-    const role: RangeInfo["role"] =
-      r.raftState === "leader"
-        ? "leader"
-        : r.raftState === "follower"
-          ? conf.learners.includes(this.nodeId)
-            ? "learner"
-            : "follower"
-          : "candidate";
+    const role = roleOf(r, this.nodeId);
     return {
       rangeId,
       leaderId: r.leaderId,
@@ -1020,39 +1008,39 @@ export class StoreHost {
   }
 
   /**
-   * The load of every range this node leads, as its leader measures it: keys
-   * (exact, from the range's counters), bytes (estimated from a sample of its
-   * records), operations per second since the last call, and a split point
-   * (the middle slot boundary of a hash span; a keyspace boundary when the
-   * span holds several keyspaces). For the cluster's planner.
+   * The load of every range this node leads, as its leader measures it
+   * (range-load.ts): for the cluster's planner and TESSERA STATUS. Reading
+   * it changes nothing, so callers do not disturb each other's figures.
    */
   rangeLoads(): RangeLoadReport[] {
     const now = this.clock.monotonicMs();
     const out: RangeLoadReport[] = [];
-    for (const r of this.scheduler.all()) {
-      if (r.raftState !== "leader" || !r.isInitialized || r.isClosed) continue;
-      const desc = r.descriptor;
-      let keys = 0;
-      for (const s of keyspaceStats(r.view)) keys += s.keys;
-      let sampled = 0;
-      let sampleBytes = 0;
-      for (const e of r.view.scan(desc.start, desc.end, LOAD_SAMPLE_KEYS)) {
-        sampled++;
-        sampleBytes += e.key.length + e.value.length;
-      }
-      const ops = r.opsTotal;
-      const last = this.lastLoad.get(r.rangeId);
-      this.lastLoad.set(r.rangeId, { ops, atMs: now });
-      const opsPerSec = last && now > last.atMs ? ((ops - last.ops) * 1000) / (now - last.atMs) : 0;
-      out.push({
-        rangeId: r.rangeId,
-        keys,
-        bytes: sampled === 0 ? 0 : Math.round((sampleBytes / sampled) * keys),
-        opsPerSec,
-        splitKey: middleSplitKey(desc),
-      });
+    for (const r of this.measurable()) {
+      if (r.raftState === "leader") out.push(measureRange(r, this.loadMeter, now));
     }
     return out;
+  }
+
+  /** Every range this node holds a replica of, with its role and load as measured here (INFO). */
+  replicaLoads(): ReplicaLoadReport[] {
+    const now = this.clock.monotonicMs();
+    return [...this.measurable()]
+      .sort((a, b) => a.rangeId - b.rangeId)
+      .map((r) => ({ ...measureRange(r, this.loadMeter, now), role: roleOf(r, this.nodeId) }));
+  }
+
+  /** Initialized, open replicas with a descriptor: the ones whose load means something. */
+  private *measurable(): Iterable<Replica> {
+    for (const r of this.scheduler.all()) {
+      if (r.isInitialized && !r.isClosed && r.descriptorIfKnown !== undefined) yield r;
+    }
+  }
+
+  /** What the load meter samples: every measurable replica's ops counter. */
+  private *opsCounters(): Iterable<OpsCounter> {
+    for (const r of this.measurable()) {
+      yield { rangeId: r.rangeId, generation: r.descriptor.generation, opsTotal: r.opsTotal };
+    }
   }
 
   /**

@@ -2,7 +2,7 @@
  * The glue between a node's parts: `clusterHostOf` presents the store host
  * to the cluster layer (its `ClusterHost` contract), `respAdminOf` presents
  * the cluster manager and the bus's fault injection to the RESP server
- * (TESSERA NODE/STATUS, DEBUG FAULT, INFO's cluster section), and
+ * (TESSERA NODE/STATUS, DEBUG FAULT, INFO's cluster and ranges sections), and
  * `respTopologyOf` the nodes and ranges Redis Cluster clients see.
  */
 import {
@@ -13,6 +13,7 @@ import {
   type RangeReplicaInfo,
 } from "../cluster/index.js";
 import {
+  describeSpan,
   equalBytes,
   keyspaceId,
   type NodeId,
@@ -128,6 +129,15 @@ export function respAdminOf(
         ),
       ];
     },
+    localRanges: () =>
+      host.replicaLoads().map((l) => ({
+        rangeId: l.rangeId,
+        role: l.role,
+        span: describeSpan(l.start, l.end),
+        keys: l.keys,
+        bytes: l.bytes,
+        opsPerSec: l.opsPerSec,
+      })),
   };
 }
 

@@ -13,6 +13,7 @@ import {
   clusterStatus,
   leaderOf,
   startCluster,
+  waitFor,
   withClient,
 } from "../support/cluster.js";
 import { runTessera, stopAll } from "../support/process.js";
@@ -58,35 +59,58 @@ describe("a three-node cluster", () => {
   });
 
   it("shows the data range's leader as master in INFO replication, and WAIT counts its replicas", async () => {
-    const leader = await leaderOf(cluster, 2);
-    const follower = cluster.nodes.find((n) => n !== leader)!;
-    await withClient(leader, async (c) => {
-      await c.set("wait-key", "v");
-      assert.equal(await c.call("WAIT", "2", "5000"), 2);
-      const info = String(await c.info("replication"));
-      assert.match(info, /^role:master\r?$/m);
-      assert.match(info, /^connected_slaves:2\r?$/m);
-      assert.match(info, /^slave0:ip=127\.0\.0\.1,port=\d+,state=\w+,offset=\d+,lag=\d+\r?$/m);
-      assert.match(info, /^master_repl_offset:\d+\r?$/m);
-    });
-    await withClient(follower, async (c) => {
-      const info = String(await c.info("replication"));
-      assert.match(info, /^role:slave\r?$/m);
-      assert.match(info, new RegExp(`^master_port:${leader.respPort}\\r?$`, "m"));
-      assert.match(info, /^master_link_status:up\r?$/m);
-    });
+    // Leadership may move (leader balancing, an election on a loaded machine)
+    // between finding the leader and asking it: then ask the new one.
+    await waitFor(
+      "the data range's leader to report itself as master",
+      async () => {
+        const leader = await leaderOf(cluster, 2);
+        const follower = cluster.nodes.find((n) => n !== leader)!;
+        const asMaster = await withClient(leader, async (c) => {
+          await c.set("wait-key", "v");
+          const acked = await c.call("WAIT", "2", "5000");
+          const info = String(await c.info("replication"));
+          if (!/^role:master\r?$/m.test(info)) return undefined;
+          assert.equal(acked, 2);
+          assert.match(info, /^connected_slaves:2\r?$/m);
+          assert.match(info, /^slave0:ip=127\.0\.0\.1,port=\d+,state=\w+,offset=\d+,lag=\d+\r?$/m);
+          assert.match(info, /^master_repl_offset:\d+\r?$/m);
+          return true;
+        });
+        if (asMaster === undefined) return undefined;
+        return withClient(follower, async (c) => {
+          const info = String(await c.info("replication"));
+          if (!new RegExp(`^master_port:${leader.respPort}\\r?$`, "m").test(info)) return undefined;
+          assert.match(info, /^role:slave\r?$/m);
+          assert.match(info, /^master_link_status:up\r?$/m);
+          return true;
+        });
+      },
+      30_000,
+      200,
+    );
   });
 
   it("prints the cluster with tessera status and tessera node list", async () => {
+    await withClient(cluster.nodes[0]!, async (c) => {
+      for (let i = 0; i < 5; i++) assert.equal(await c.set(`status:${i}`, "v"), "OK");
+    });
     const port = String(cluster.nodes[2]!.respPort);
     const status = await runTessera(["status", "-p", port]);
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /nodes:/);
+    // id address resp locality liveness state | replicas leaders keys size ops/s
     assert.match(
       status.stdout,
-      /^\s+1\s+127\.0\.0\.1:\d+\s+127\.0\.0\.1:\d+\s+-\s+live\s+active$/m,
+      /^\s+1\s+127\.0\.0\.1:\d+\s+127\.0\.0\.1:\d+\s+-\s+live\s+active\s+3\s+\d+\s+\d+\s+\d+(\.\d)? (B|KiB|MiB)\s+\d+(\.\d)?$/m,
     );
-    assert.match(status.stdout, /^\s+2\s+\d+\s+1,2,3\s+-\s+\d+\s+n\d:\d+ n\d:\d+$/m);
+    // range leader voters learners commit lag | span keys size ops/s
+    const data =
+      /^\s+2\s+\d+\s+1,2,3\s+-\s+\d+\s+n\d:\d+ n\d:\d+\s+slots 0-16383 \+ db1-db4294967294\s+(\d+)\s+\d+(\.\d)? (B|KiB|MiB)\s+\d+(\.\d)?$/m.exec(
+        status.stdout,
+      );
+    assert.ok(data, status.stdout);
+    assert.ok(Number(data[1]) >= 5, `the data range holds the keys written: ${data[0]}`);
     const list = await runTessera(["node", "list", "-p", port]);
     assert.equal(list.code, 0, list.stderr);
     assert.equal(list.stdout.trim().split("\n").length, 4);

@@ -55,6 +55,8 @@ function spansOf(store: Store, r: RangeId) {
 export const HOST_RANGES: readonly RangeId[] = [SYSTEM_RANGE_ID, USER_RANGE_ID];
 
 export interface HostBootConfig {
+  /** Every node of the simulated cluster. */
+  readonly nodes: readonly NodeId[];
   readonly initialVoters: readonly NodeId[];
   readonly monitor: SafetyMonitor;
   readonly knob: Knob | undefined;
@@ -103,8 +105,9 @@ export function durableTermAt(
 }
 
 /**
- * The durable log of `range` on `engine` if its applied configuration no longer
- * includes node `id` (the replica was removed), else undefined.
+ * The durable log of `range` on `engine`, read as its replica goes (removed
+ * from the range, dropped by a merge, or collected as stale); undefined if the
+ * disk no longer holds it.
  */
 function removedLogOf(engine: StorageEngine, id: NodeId, range: RangeId): RemovedLog | undefined {
   try {
@@ -113,9 +116,6 @@ function removedLogOf(engine: StorageEngine, id: NodeId, range: RangeId): Remove
     });
     if (!store.hasRange(range)) return undefined;
     const log = store.logStorage(range);
-    const c = log.confState();
-    if ([...c.voters, ...c.votersOutgoing, ...c.learners, ...c.learnersNext].includes(id))
-      return undefined;
     const terms: number[] = [];
     for (let i = log.firstIndex(); i <= log.lastIndex(); i++) terms.push(log.term(i as never));
     return { first: log.firstIndex(), applied: log.applied().index, terms };
@@ -160,6 +160,9 @@ export function bootHost(cfg: HostBootConfig): Boot {
       leaderWaitMs: 1000,
       onFatal: ctx.onFatal,
     });
+    // What the cluster layer gives a real node: its peers, to ask for a range's
+    // leader while it holds no replica of the range (not yet, or no longer).
+    host.setPeerCandidates(() => cfg.nodes);
     if (fresh && cfg.initialVoters.includes(ctx.id)) {
       host
         .bootstrap(
@@ -202,7 +205,15 @@ export function bootHost(cfg: HostBootConfig): Boot {
           // Destroyed since the last step (in the step that applied its removal, so
           // its disk still holds the log: the deletion is not durable yet).
           hosted.delete(r);
-          const removed = removedLogOf(cfg.durableView(ctx.id), ctx.id, r);
+          // A replica dropped by a merge goes in the batch that is already durable
+          // when it vanishes here: what is known of it is the applied index last
+          // seen durable (a merge waits for every replica of the right-hand range
+          // to apply all of it first).
+          const applied = lastApplied.get(r);
+          const removed =
+            removedLogOf(cfg.durableView(ctx.id), ctx.id, r) ??
+            (applied === undefined ? undefined : { first: applied + 1, applied, terms: [] });
+          lastApplied.delete(r);
           if (removed) {
             const byRange = removedLogs.get(ctx.id) ?? new Map<RangeId, RemovedLog>();
             byRange.set(r, removed);

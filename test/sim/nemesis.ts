@@ -13,6 +13,7 @@ import type { World } from "./world.js";
 
 export interface NemesisStats {
   crashes: number;
+  powerLosses: number;
   partitions: number;
   clogs: number;
   clockJumps: number;
@@ -26,6 +27,7 @@ export class Nemesis {
   private active = true;
   readonly stats: NemesisStats = {
     crashes: 0,
+    powerLosses: 0,
     partitions: 0,
     clogs: 0,
     clockJumps: 0,
@@ -118,10 +120,21 @@ export class Nemesis {
   private crash(): void {
     const up = this.nodes.filter((n) => n.isUp);
     if (up.length === 0) return;
+    if (this.swarm.powerLossShare > 0 && this.rng.float() < this.swarm.powerLossShare) {
+      this.stats.powerLosses++;
+      this.world.note("nemesis", `power loss: n${up.map((n) => n.id).join(", n")} down at once`);
+      for (const n of up) this.crashOne(n);
+      return;
+    }
     // Leaders are the interesting victims: half the crashes aim at one.
     const n =
       (this.rng.float() < 0.5 ? this.aLeader() : undefined) ??
       (up[this.rng.intn(up.length)] as SimNode);
+    this.crashOne(n);
+  }
+
+  /** Crashes `n` (its disk may lose an unsynced tail, or be corrupted) and restarts it later. */
+  private crashOne(n: SimNode): void {
     this.stats.crashes++;
     n.crash();
     if (this.swarm.corruptionEnabled && this.rng.float() < 0.3) {

@@ -192,6 +192,7 @@ function bootFor(
       return bootRaft(swarm, ids, monitor, knob);
     case "host":
       return bootHost({
+        nodes: ids,
         initialVoters: ids.slice(0, swarm.initialVoters),
         monitor,
         knob,
@@ -228,7 +229,12 @@ function converged(nodes: readonly SimNode[]): string | undefined {
   }
   for (const [range, all] of byRange) {
     const leader = all.find((r) => r.leader);
-    if (!leader) return `range ${range} has no leader`;
+    if (!leader) {
+      const seen = all.map(
+        (r) => `n${r.id} members [${r.members}] applied ${r.applied}/commit ${r.commit}`,
+      );
+      return `range ${range} has no leader (${seen.join("; ")})`;
+    }
     // Replicas of nodes removed from the range are left behind; members must agree.
     const reps = all.filter((r) => leader.members.includes(r.id));
     for (const m of leader.members) {

@@ -36,6 +36,13 @@ export interface SwarmConfig {
   /** Mean time between range splits (host mode). */
   readonly splitEveryMs: number;
   readonly corruptionEnabled: boolean;
+  /**
+   * Share of crashes that are a power loss: every node that is up goes down
+   * at once, each losing what its disk had not synced (0: never). A write
+   * acknowledged before it was durable on a majority is lost this way far more
+   * often than by one node's crash, which its peers' copies cover.
+   */
+  readonly powerLossShare: number;
   readonly clockDriftPpmMax: number;
   readonly clients: number;
   readonly keys: number;
@@ -95,5 +102,6 @@ export function drawSwarm(rng: SeededRng): SwarmConfig {
     raftMsgBytesMax: chance(rng, 0.5) ? 1 : 64 * 1024,
     // Drawn last, so the draws above stay what they were for every seed.
     splitEveryMs: chance(rng, 0.4) ? never : 700 + rng.intn(3000),
+    powerLossShare: chance(rng, 0.5) ? 0 : 0.1 + rng.float() * 0.3,
   };
 }

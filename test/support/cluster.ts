@@ -113,33 +113,63 @@ export async function waitFor<T>(
 
 /**
  * Waits until every range has `voters` voters and no learner, as seen from
- * `via`, and leadership is spread (no node leads two more ranges than
- * another: where the cluster's leader balancing stops moving leaders).
+ * `via`; then, for at most `balanceMs` more, until leadership is spread (no
+ * node leads two more ranges than another: where the cluster's leader
+ * balancing stops moving leaders), so a test starts from a settled cluster.
+ * Replication is required; balance is only waited for, since on a loaded
+ * machine elections can keep reshuffling leaders for a while.
  */
 export async function waitReplicated(
   via: NodeProcess,
   voters: number,
   timeoutMs = 60_000,
+  balanceMs = 15_000,
 ): Promise<ClusterStatus> {
-  return waitFor(
-    `every range to have ${voters} voters`,
-    async () => {
-      const s = await clusterStatus(via);
-      const ok =
-        s.ranges.length >= 2 &&
-        s.ranges.every(
-          (r) => r.voters.length === voters && r.learners.length === 0 && r.leaderId !== 0,
-        );
-      const led = new Map<number, number>();
-      for (const n of s.nodes) if (n.state === "active") led.set(n.id, 0);
-      for (const r of s.ranges) led.set(r.leaderId, (led.get(r.leaderId) ?? 0) + 1);
-      const counts = [...led.values()];
-      const balanced = Math.max(...counts) - Math.min(...counts) < 2;
-      return ok && balanced ? s : undefined;
-    },
-    timeoutMs,
-    200,
-  );
+  let last: ClusterStatus | undefined;
+  const replicated = (s: ClusterStatus): boolean =>
+    s.ranges.length >= 2 &&
+    s.ranges.every(
+      (r) => r.voters.length === voters && r.learners.length === 0 && r.leaderId !== 0,
+    );
+  try {
+    await waitFor(
+      `every range to have ${voters} voters`,
+      async () => {
+        last = await clusterStatus(via);
+        return replicated(last) ? last : undefined;
+      },
+      timeoutMs,
+      200,
+    );
+  } catch (e) {
+    const ranges = last?.ranges
+      .map(
+        (r) =>
+          `${r.rangeId}:L${r.leaderId}[${r.voters}]${r.learners.length ? `+[${r.learners}]` : ""}`,
+      )
+      .join(" ");
+    throw new Error(`${String(e)}; last seen: ${ranges ?? "no status"}`);
+  }
+  const balanced = (s: ClusterStatus): boolean => {
+    const led = new Map<number, number>();
+    for (const n of s.nodes) if (n.state === "active") led.set(n.id, 0);
+    for (const r of s.ranges) led.set(r.leaderId, (led.get(r.leaderId) ?? 0) + 1);
+    const counts = [...led.values()];
+    return Math.max(...counts) - Math.min(...counts) < 2;
+  };
+  try {
+    return await waitFor(
+      "leadership to spread",
+      async () => {
+        const s = await clusterStatus(via);
+        return replicated(s) && balanced(s) ? s : undefined;
+      },
+      balanceMs,
+      200,
+    );
+  } catch {
+    return clusterStatus(via);
+  }
 }
 
 /** The node process leading range `rangeId` (asked of any live node). */

@@ -9,6 +9,7 @@ export type {
   RespClusterTopology,
   RespConfigStore,
   RespLimits,
+  RespLocalRange,
   RespLogger,
   RespServerOptions,
   RespServerStats,

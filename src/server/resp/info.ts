@@ -3,10 +3,13 @@
  * from ioredis's ready check to monitoring agents, find what they expect),
  * with Tessera's own facts added as `tessera_*` fields. `redis_version` says
  * which Redis Tessera is compatible with; `tessera_version` what it is.
+ * Tessera's own sections (`ranges`: this node's replicas, info-ranges.ts) are
+ * among the defaults, so plain INFO shows them too.
  */
 import { arch, type as osType, release } from "node:os";
 import type { ServerView } from "./command-spec.js";
 import { REDIS_COMPATIBLE_VERSION } from "./commands/connection.js";
+import { rangesSection } from "./info-ranges.js";
 
 type Section = readonly (readonly [string, string | number])[];
 
@@ -21,6 +24,7 @@ const DEFAULT_SECTIONS = [
   "modules",
   "errorstats",
   "cluster",
+  "ranges",
   "keyspace",
 ];
 const ALL_SECTIONS = DEFAULT_SECTIONS;
@@ -231,6 +235,9 @@ function section(name: string, s: ServerView): Section | undefined {
         ["cluster_enabled", s.topology !== undefined ? 1 : 0],
         ...(s.admin?.infoCluster() ?? []),
       ];
+    case "ranges":
+      // Only a clustered node knows its replicas; elsewhere the section is empty.
+      return s.admin === undefined ? [] : rangesSection(s.admin.localRanges());
     case "keyspace":
       return keyspaceSection(s);
     default:

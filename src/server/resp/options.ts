@@ -172,6 +172,20 @@ export interface RespClusterAdmin {
   splitAtSlot(slot: number): Promise<number>;
   /** Fields of INFO's cluster section. */
   infoCluster(): readonly (readonly [string, string | number])[];
+  /** Every range this node holds a replica of, in id order, measured here (INFO's ranges section). */
+  localRanges(): readonly RespLocalRange[];
+}
+
+/** One range this node holds a replica of, with its load as this replica measures it. */
+export interface RespLocalRange {
+  readonly rangeId: number;
+  readonly role: "leader" | "follower" | "candidate" | "learner" | "unknown";
+  /** The span in words (lib/span-text.ts): no commas or equals signs. */
+  readonly span: string;
+  readonly keys: number;
+  /** Estimated from a sample of the range's records. */
+  readonly bytes: number;
+  readonly opsPerSec: number;
 }
 
 /** What `RespServer.stats()` reports, for INFO, metrics and tests. */

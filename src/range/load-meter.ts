@@ -1,0 +1,123 @@
+/**
+ * `LoadMeter`: each range's operations per second over a sliding window, for
+ * the cluster's planner (split the busy, merge the cold), TESSERA STATUS and
+ * INFO alike.
+ *
+ * The host samples every replica's ops counter (`Replica.opsTotal`: writes
+ * applied plus reads served, since the replica started) at most once per
+ * `sampleIntervalMs`, on its tick, and keeps the last `windowSamples`
+ * samples of each range. A reader's rate runs from the oldest sample kept to
+ * the counter as it reads it, so reading changes nothing: any number of
+ * readers, in any order, see the same figure for the same moment. (A rate
+ * "since the caller's last call" would let one reader shorten another's
+ * window.)
+ *
+ * Invariants: a window holds samples of one generation of the range's
+ * descriptor, with counters that never decrease. A split or a merge bumps
+ * the generation, and a replica that restarts counts from zero again: both
+ * start a new window, so the halves of a split are not judged by the traffic
+ * of the range they came from. Until a window spans `rateSpanMsMin`, the
+ * rate reads 0 (unknown yet; the planner reads that as "not busy").
+ *
+ * Pure: time comes in as arguments.
+ */
+import { assert, type RangeId } from "../lib/index.js";
+
+export interface LoadMeterSettings {
+  /** Least time between two samples of the ops counters. */
+  readonly sampleIntervalMs: number;
+  /** Samples kept per range: the window spans (windowSamples - 1) to windowSamples intervals. */
+  readonly windowSamples: number;
+  /** A window shorter than this gives no rate yet (0). */
+  readonly rateSpanMsMin: number;
+}
+
+/**
+ * One-second samples over three: the planner (which plans every second)
+ * sees the rate of the last two to three seconds.
+ */
+export const DEFAULT_LOAD_METER_SETTINGS: LoadMeterSettings = {
+  sampleIntervalMs: 1_000,
+  windowSamples: 3,
+  rateSpanMsMin: 500,
+};
+
+/** What the meter reads of one replica when it samples. */
+export interface OpsCounter {
+  readonly rangeId: RangeId;
+  readonly generation: number;
+  readonly opsTotal: number;
+}
+
+interface Sample {
+  readonly ops: number;
+  readonly atMs: number;
+}
+
+interface Window {
+  readonly generation: number;
+  /** Oldest first; at most `windowSamples`. */
+  readonly samples: Sample[];
+}
+
+export class LoadMeter {
+  private readonly windows = new Map<RangeId, Window>();
+  private lastSampleAtMs = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly settings: LoadMeterSettings = DEFAULT_LOAD_METER_SETTINGS) {
+    assert(settings.sampleIntervalMs > 0, "load meter: sampleIntervalMs must be positive");
+    assert(settings.windowSamples >= 2, "load meter: a window needs at least two samples");
+    assert(settings.rateSpanMsMin >= 0, "load meter: rateSpanMsMin must not be negative");
+  }
+
+  /**
+   * Samples `counters` (every replica of the store) when `sampleIntervalMs`
+   * passed since the last sample; forgets ranges no longer among them.
+   * Returns whether it sampled.
+   */
+  maybeSample(nowMs: number, counters: Iterable<OpsCounter>): boolean {
+    if (nowMs - this.lastSampleAtMs < this.settings.sampleIntervalMs) return false;
+    this.lastSampleAtMs = nowMs;
+    const seen = new Set<RangeId>();
+    for (const c of counters) {
+      seen.add(c.rangeId);
+      this.record(c, nowMs);
+    }
+    for (const id of this.windows.keys()) if (!seen.has(id)) this.windows.delete(id);
+    return true;
+  }
+
+  /** Operations per second of range `c.rangeId`, up to its counter now. Reads only. */
+  opsPerSec(c: OpsCounter, nowMs: number): number {
+    const w = this.windows.get(c.rangeId);
+    const oldest = w?.samples[0];
+    if (w === undefined || oldest === undefined || !this.continues(w, c)) return 0;
+    const spanMs = nowMs - oldest.atMs;
+    if (spanMs < this.settings.rateSpanMsMin || spanMs <= 0) return 0;
+    return ((c.opsTotal - oldest.ops) * 1000) / spanMs;
+  }
+
+  /** Ranges with a window (for tests and bounds). */
+  get rangesTracked(): number {
+    return this.windows.size;
+  }
+
+  private record(c: OpsCounter, nowMs: number): void {
+    const w = this.windows.get(c.rangeId);
+    if (w === undefined || !this.continues(w, c)) {
+      this.windows.set(c.rangeId, {
+        generation: c.generation,
+        samples: [{ ops: c.opsTotal, atMs: nowMs }],
+      });
+      return;
+    }
+    w.samples.push({ ops: c.opsTotal, atMs: nowMs });
+    if (w.samples.length > this.settings.windowSamples) w.samples.shift();
+  }
+
+  /** Whether `c` counts on from the window's samples (same generation, counter not reset). */
+  private continues(w: Window, c: OpsCounter): boolean {
+    const newest = w.samples[w.samples.length - 1];
+    return w.generation === c.generation && newest !== undefined && c.opsTotal >= newest.ops;
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * A leader asked to remove itself hands its leadership to a voter that stays
+ * before the removal is proposed, and the range goes on under the new leader.
+ * Without the handover, removing the leader of a two-voter range can strand
+ * the survivor (the simulator found it): the leader commits the change and
+ * drops its replica before the survivor learns the entry committed, and the
+ * survivor, still in the two-voter configuration, waits forever for the
+ * missing vote. Here the timing usually lets the survivor learn it in time;
+ * the test pins the outcome, the simulator the race.
+ */
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import { nodeId } from "../lib/index.js";
+import { SYSTEM_RANGE_ID, USER_RANGE_ID } from "./routing.js";
+import { BusCluster, eventually, get, set, text } from "./testing/bus-cluster.js";
+
+const cluster = new BusCluster();
+after(() => cluster.close());
+
+describe("removing a range's leader", () => {
+  it("moves the leadership to the voter that stays, then removes the old leader", async () => {
+    const n1 = await cluster.add(1);
+    const n2 = await cluster.add(2);
+    await n1.host.bootstrap([
+      { rangeId: SYSTEM_RANGE_ID, keyspaces: "system", voters: [n1.id] },
+      { rangeId: USER_RANGE_ID, keyspaces: "user", voters: [n1.id] },
+    ]);
+    await cluster.leaderOf(USER_RANGE_ID);
+    await n1.host.service.write(set("before", "1"));
+    await n1.host.changeReplicas(USER_RANGE_ID, [{ type: "add-voter", nodeId: nodeId(2) }]);
+    assert.equal(n1.host.rangeInfo(USER_RANGE_ID)?.role, "leader");
+
+    // Asked of the leader itself, about itself.
+    await n1.host.changeReplicas(USER_RANGE_ID, [{ type: "remove", nodeId: nodeId(1) }]);
+
+    await eventually("node 2 leads the range alone", async () => {
+      const info = n2.host.rangeInfo(USER_RANGE_ID);
+      return info?.role === "leader" && info.voters.length === 1 && info.voters[0] === 2;
+    });
+    await eventually(
+      "node 1 dropped its replica",
+      () => !n1.host.rangeIds().includes(USER_RANGE_ID),
+    );
+    assert.equal(text(await n2.host.service.read(get("before"), "strong")), "1");
+    await n2.host.service.write(set("after", "2"));
+    assert.equal(text(await n2.host.service.read(get("after"), "strong")), "2");
+  });
+});

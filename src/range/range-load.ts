@@ -1,0 +1,75 @@
+/**
+ * A range's load as one replica measures it: its span and generation, its
+ * keys (exact, from the range's counters), its bytes (estimated from a
+ * sample of its records: the mean record size times the keys), its
+ * operations per second (load-meter.ts, a sliding window that reading does
+ * not disturb) and where it would split. The leader's figures are the
+ * range's. A follower's keys and bytes lag by what it has not applied yet,
+ * and its ops/s counts only what it served itself (reads at `any`): writes
+ * count where they were proposed, on the leader (`Replica.opsTotal`).
+ *
+ * Measuring reads the replica's state and the meter, and writes nothing, so
+ * the planner, TESSERA STATUS and INFO may all measure at any time.
+ */
+import { keyspaceStats } from "../kv/index.js";
+import type { NodeId, RangeId } from "../lib/index.js";
+import { middleSplitKey } from "./descriptor.js";
+import type { RangeInfo } from "./host-types.js";
+import type { LoadMeter } from "./load-meter.js";
+import type { Replica } from "./replica.js";
+
+/** Records sampled to estimate a range's bytes. */
+export const LOAD_SAMPLE_KEYS = 64;
+
+/** The load of one range as the replica that measured it sees it. */
+export interface RangeLoadReport {
+  readonly rangeId: RangeId;
+  /** The descriptor's generation (bumped by every split and merge). */
+  readonly generation: number;
+  /** The data span: internal keys, start inclusive, end exclusive. */
+  readonly start: Uint8Array;
+  readonly end: Uint8Array;
+  readonly keys: number;
+  readonly bytes: number;
+  readonly opsPerSec: number;
+  /** Where the range would split; undefined when it cannot (one slot, the meta range). */
+  readonly splitKey: Uint8Array | undefined;
+}
+
+/** A replica's role and its range's load, for INFO. */
+export interface ReplicaLoadReport extends RangeLoadReport {
+  readonly role: RangeInfo["role"];
+}
+
+/** The replica's role in its range as this node sees it. */
+export function roleOf(r: Replica, nodeId: NodeId): RangeInfo["role"] {
+  if (r.raftState === "leader") return "leader";
+  if (r.raftState !== "follower") return "candidate";
+  return r.confState().learners.includes(nodeId) ? "learner" : "follower";
+}
+
+/** Measures an initialized replica's range (see the file's header). */
+export function measureRange(r: Replica, meter: LoadMeter, nowMs: number): RangeLoadReport {
+  const desc = r.descriptor;
+  let keys = 0;
+  for (const s of keyspaceStats(r.view)) keys += s.keys;
+  let sampled = 0;
+  let sampleBytes = 0;
+  for (const e of r.view.scan(desc.start, desc.end, LOAD_SAMPLE_KEYS)) {
+    sampled++;
+    sampleBytes += e.key.length + e.value.length;
+  }
+  return {
+    rangeId: r.rangeId,
+    generation: desc.generation,
+    start: desc.start,
+    end: desc.end,
+    keys,
+    bytes: sampled === 0 ? 0 : Math.round((sampleBytes / sampled) * keys),
+    opsPerSec: meter.opsPerSec(
+      { rangeId: r.rangeId, generation: desc.generation, opsTotal: r.opsTotal },
+      nowMs,
+    ),
+    splitKey: middleSplitKey(desc),
+  };
+}
