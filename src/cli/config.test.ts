@@ -76,6 +76,13 @@ describe("loadConfig", () => {
     assert.deepEqual(y.locality, { region: "us" });
   });
 
+  it("reads a leader preference as locality labels, none by default", () => {
+    assert.equal(loadConfig([], {}).leaderPreference, undefined);
+    const c = loadConfig(["--leader-preference", "region=eu"], {});
+    assert.deepEqual(c.leaderPreference, { region: "eu" });
+    refuses(["--leader-preference", "eu"], {}, /key=value/);
+  });
+
   it("reads the replication factor and the fault-injection switch, off by default", () => {
     const d = loadConfig([], {});
     assert.equal(d.replicationFactor, 3);

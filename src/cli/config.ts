@@ -87,6 +87,12 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: "locality labels, k=v,… (e.g. region=eu,zone=a)",
     shown: "",
   },
+  {
+    flag: "leader-preference",
+    kind: "locality",
+    help: "prefer range leaders on nodes with these labels, k=v,… (same on every node)",
+    shown: "",
+  },
   { flag: "requirepass", kind: "string", help: "password clients must AUTH with", shown: "" },
   {
     flag: "replication-factor",
@@ -377,6 +383,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Nod
   const faultInjection = faultGot ? asBool(faultGot[0], faultGot[1]) : false;
   const joinGot = pick("join");
   const localityGot = pick("locality");
+  const preferenceGot = pick("leader-preference");
+  const leaderPreference = preferenceGot
+    ? asLocality(preferenceGot[0], preferenceGot[1])
+    : undefined;
   const requirePass = str("requirepass");
   const bind = str("bind") ?? "127.0.0.1";
   if (bind.trim() === "") throw new ConfigError("--bind must not be empty");
@@ -390,6 +400,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Nod
     dataDir,
     join: joinGot ? asJoin(joinGot[0], joinGot[1]) : [],
     locality: localityGot ? asLocality(localityGot[0], localityGot[1]) : {},
+    ...(leaderPreference !== undefined && Object.keys(leaderPreference).length > 0
+      ? { leaderPreference }
+      : {}),
     ...(requirePass !== undefined && requirePass !== "" ? { requirePass } : {}),
     logLevel: logLevel as LogLevel,
     limits,

@@ -28,8 +28,11 @@ export interface HostRaftTiming extends RaftTiming {
  */
 export interface TestingKnobs {
   /**
-   * Resolve a write as soon as Raft reports its entry committed, before the
-   * batch that applies it is durable (a deliberate durability bug).
+   * Treat each batch as durable as soon as its transaction ran, without
+   * waiting for the fsync: writes are acknowledged, and Raft acknowledges
+   * appends and votes, before what they rest on is on disk (a deliberate
+   * durability bug). It bites with an engine that runs a transaction at once
+   * and syncs it later (the simulator's).
    */
   readonly ackBeforeSync?: boolean;
   /**

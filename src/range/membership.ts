@@ -97,13 +97,14 @@ async function handOver(
     );
   }
   // Raft abandons a transfer the target does not complete within an election
-  // timeout: ask again now and then until the leadership has moved.
+  // timeout: ask again now and then until the leadership has moved, and wait
+  // until this replica knows the new leader, so the caller goes straight there.
   let askedAt = Number.NEGATIVE_INFINITY;
-  while (r.raftState === "leader") {
+  while (r.raftState === "leader" || r.leaderId === 0 || r.leaderId === r.nodeId) {
     const now = d.clock.monotonicMs();
     if (now >= deadline)
       throw new TesseraError("TIMEOUT", `range ${r.rangeId}: leadership did not move to ${to}`);
-    if (now - askedAt >= TRANSFER_AGAIN_MS) {
+    if (r.raftState === "leader" && now - askedAt >= TRANSFER_AGAIN_MS) {
       r.transferLeader(to);
       askedAt = now;
     }
@@ -112,7 +113,7 @@ async function handOver(
   throw new TesseraError(
     "NOT_LEADER",
     `range ${r.rangeId} handed its leadership over before removing node ${r.nodeId}`,
-    r.leaderId !== 0 ? { leader: r.leaderId } : undefined,
+    { leader: r.leaderId },
   );
 }
 

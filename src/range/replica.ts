@@ -134,6 +134,16 @@ interface AppliedWrite {
 /** What `collect` took from Raft, handed back to `finish` after the commit. */
 export interface CollectedReady {
   readonly rd: Ready;
+  /**
+   * A leader's appends, which may go out before this batch is durable (Raft
+   * thesis §10.2.1; etcd's server does the same): the leader's own write then
+   * runs in parallel with its followers'. Safe because a follower acknowledges
+   * only what it persisted, and the leader counts an entry committed, applies
+   * it and tells anyone so only in a later round, after this batch is durable.
+   */
+  readonly early: readonly Message[];
+  /** The rest of the Ready's messages: sent once the batch is durable. */
+  readonly late: readonly Message[];
   readonly applied: AppliedWrite[];
   readonly confApplied: number[];
   /** The range's descriptor or members may have changed (snapshot, conf change, split). */
@@ -797,7 +807,10 @@ export class Replica {
       rd.committedEntries.some(
         (e) => e.type !== "normal" || (e.data.byteLength > 0 && proposalKind(e.data) === "split"),
       );
-    return { rd, applied, confApplied, shapeChanged };
+    const leading = this.node.raft.state === "leader";
+    const early = leading ? rd.messages.filter((m) => m.type === "MsgApp") : [];
+    const late = early.length === 0 ? rd.messages : rd.messages.filter((m) => m.type !== "MsgApp");
+    return { rd, applied, confApplied, shapeChanged, early, late };
   }
 
   /** After the batch is durable: resolves writes, serves reads, advances Raft. Returns messages to send. */
@@ -828,7 +841,7 @@ export class Replica {
     this.serveApplied();
     if (c.rd.softState && c.rd.softState.lead === 0) this.failPointsInFlight();
     this.removed ||= this.wasRemoved(this.log.confState());
-    return c.rd.messages;
+    return c.late;
   }
 
   /** Fails everything waiting, and every later call, with `error`. */
@@ -1054,13 +1067,6 @@ export class Replica {
             : errorReply("RANGE_MISMATCH", `range ${this.rangeId} no longer owns the keys`);
       // Only this process's proposals have waiters; the sequence keys them.
       if (id.incarnation !== this.incarnation) continue;
-      if (this.knobs.ackBeforeSync) {
-        // TEST-ONLY bug: acknowledge before the batch applying the entry is durable.
-        const waiter = this.writes.get(id.sequence);
-        this.writes.delete(id.sequence);
-        waiter?.resolve({ reply, index: e.index });
-        continue;
-      }
       out.push({ key: id.sequence, reply, index: e.index });
     }
     assert(last !== undefined, "applying no entries");

@@ -216,6 +216,7 @@ export class StoreHost {
         ? new BusRaftTransport(bus, (id, m) => this.sender?.send(id, m))
         : new LoneNodeTransport(),
       onFatal: options.onFatal,
+      ...(options.knobs?.ackBeforeSync ? { commitWithoutSync: true } : {}),
       onTick: () => {
         for (const e of this.expirers.values()) e.maybeRun();
         this.loadMeter.maybeSample(this.clock.monotonicMs(), this.opsCounters());
@@ -719,14 +720,16 @@ export class StoreHost {
         if (this.metaConfirmed.get(e.desc.rangeId) === signature) continue;
         const r = this.scheduler.replica(e.desc.rangeId);
         if (r?.raftState !== "leader" || !r.isReady()) continue;
-        // Entries of ranges this one absorbed (lower generation, inside its span) go.
-        for (const id of this.directory.staleMetaWithin(e.desc)) {
-          await this.service.write(deleteEntryCommand(id));
-        }
         const known = this.directory.metaEntry(e.desc.rangeId);
         if (known !== undefined && known.desc.generation > e.desc.generation) continue;
         if (known === undefined || !sameEntry(known, e))
           await this.service.write(writeEntryCommand(e));
+        // Then the entries of ranges this one absorbed (lower generation, inside
+        // its span) go: in this order the table never leaves their keys unmapped
+        // (a reader clips the older entries under the newer one meanwhile).
+        for (const id of this.directory.staleMetaWithin(e.desc)) {
+          await this.service.write(deleteEntryCommand(id));
+        }
         this.metaConfirmed.set(e.desc.rangeId, signature);
       }
     } catch (err) {

@@ -36,6 +36,11 @@ export interface NodeConfig {
   readonly join: readonly JoinAddress[];
   /** Locality labels, e.g. region=eu,zone=a. */
   readonly locality: Readonly<Record<string, string>>;
+  /**
+   * Range leaders are kept on nodes whose locality has these labels when one
+   * of a range's voters does (a cluster-wide choice: give every node the same).
+   */
+  readonly leaderPreference?: Readonly<Record<string, string>>;
   /** When set, clients must AUTH with it. */
   readonly requirePass?: string;
   readonly logLevel: LogLevel;

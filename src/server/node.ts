@@ -216,6 +216,9 @@ export async function startNode(
       host: clusterHostOf(host),
       systemKeyspace: SYSTEM_KEYSPACE_ID,
       planner: {
+        ...(config.leaderPreference !== undefined
+          ? { leaderPreference: config.leaderPreference }
+          : {}),
         ...(config.splitKeysMax !== undefined ? { splitKeysMax: config.splitKeysMax } : {}),
         ...(config.splitBytesMax !== undefined ? { splitBytesMax: config.splitBytesMax } : {}),
         ...(config.splitOpsPerSecMax !== undefined

@@ -335,6 +335,28 @@ export class Store {
     batch.runAfterCommit();
   }
 
+  /**
+   * TEST-ONLY (the range layer's `ackBeforeSync` knob, a deliberate bug):
+   * commits `batch` and reports it done once its transaction ran, without
+   * waiting for it to be durable. An engine that runs transactions at once
+   * and syncs later (the simulated one) is not waited for; with any other,
+   * this is `commit`. A failure of the write goes to `onError`.
+   */
+  async commitWithoutSync(batch: StoreBatch, onError: (e: unknown) => void): Promise<void> {
+    this.checkOpen();
+    if (batch.isEmpty) return;
+    let ran = false;
+    const durable = this.engine.write(() => {
+      batch.runInTxn({ dbs: this.dbs, writer: this.writer });
+      ran = true;
+    });
+    if (ran) durable.catch(onError);
+    else await durable;
+    this.commitsTotal++;
+    this.entriesAppendedTotal += batch.appendedEntries;
+    batch.runAfterCommit();
+  }
+
   stats(): StoreStats {
     return {
       commitsTotal: this.commitsTotal,

@@ -5,7 +5,8 @@
  * r2, r2, r3, r3), so the first replicas land on r1, r1, r2 and the planner
  * has to move them: every range — data and internal — must end with exactly
  * one voter in each region, a leader and no learner. Data written before the
- * moves must read back.
+ * moves must read back. Every node runs with `--leader-preference region=r1`,
+ * so every range's leader must end in region r1.
  */
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
@@ -23,6 +24,8 @@ after(stopAll);
 
 const RANGES = 6;
 const SPREAD_TIMEOUT_MS = 120_000;
+const REPLICATED_TIMEOUT_MS = 90_000;
+const PREFERENCE = ["--leader-preference", "region=r1"];
 const LOCALITIES = [
   "region=r1,zone=a",
   "region=r1,zone=b",
@@ -33,11 +36,13 @@ const LOCALITIES = [
 ];
 
 describe("locality", { timeout: 240_000 }, () => {
-  it("places one voter of every range in each of 3 regions", async () => {
-    const first = await startNode({ args: ["--locality", LOCALITIES[0]!] });
+  it("places one voter of every range in each of 3 regions and leaders in the preferred one", async () => {
+    const first = await startNode({ args: ["--locality", LOCALITIES[0]!, ...PREFERENCE] });
     const cluster: Cluster = { nodes: [first], seed: `127.0.0.1:${first.busPort}`, options: {} };
     for (const locality of LOCALITIES.slice(1))
-      cluster.nodes.push(await startJoiner(cluster, { args: ["--locality", locality] }));
+      cluster.nodes.push(
+        await startJoiner(cluster, { args: ["--locality", locality, ...PREFERENCE] }),
+      );
     const regionOf = new Map<number, string>(
       cluster.nodes.map((n: NodeProcess, i) => [
         n.nodeId,
@@ -46,15 +51,19 @@ describe("locality", { timeout: 240_000 }, () => {
     );
     // Every range replicated before the split (asked of all nodes: one that holds no
     // replica of a range may not know its leader).
+    let seen: RangeRow[] = [];
     await waitFor(
       "every range to have 3 voters",
-      async () =>
-        (await rangeTable(cluster.nodes)).every((r) => r.voters.length === 3 && r.leader !== 0)
-          ? true
-          : undefined,
-      60_000,
+      async () => {
+        seen = await rangeTable(cluster.nodes);
+        return seen.every((r) => r.voters.length === 3 && r.leader !== 0) ? true : undefined;
+      },
+      REPLICATED_TIMEOUT_MS,
       500,
-    );
+    ).catch((e: unknown) => {
+      const table = seen.map((r) => `${r.id}:L${r.leader}[${r.voters}]+[${r.learners}]`);
+      throw new Error(`${String(e)}; ranges: ${table.join(" ")}`);
+    });
     await splitKeyspace(first, evenSplitSlots(RANGES), cluster.nodes);
     await withClient(cluster.nodes[3]!, async (c) => {
       await Promise.all(Array.from({ length: 200 }, (_, i) => c.set(`loc:${i}`, `v${i}`)));
@@ -64,7 +73,7 @@ describe("locality", { timeout: 240_000 }, () => {
     let last: RangeRow[] = [];
     try {
       await waitFor(
-        "one voter per region in every range",
+        "one voter per region and a leader in r1 in every range",
         async () => {
           last = await rangeTable(cluster.nodes);
           const ok = last.every(
@@ -72,7 +81,8 @@ describe("locality", { timeout: 240_000 }, () => {
               r.voters.length === 3 &&
               new Set(regionsOf(r)).size === 3 &&
               r.learners.length === 0 &&
-              r.leader !== 0,
+              r.leader !== 0 &&
+              regionOf.get(r.leader) === "r1",
           );
           return ok ? true : undefined;
         },
@@ -81,7 +91,7 @@ describe("locality", { timeout: 240_000 }, () => {
       );
     } catch (e) {
       assert.fail(
-        `${String(e)}; ranges: ${last.map((r) => `${r.id}:[${regionsOf(r)}]${r.learners.length ? `+[${r.learners}]` : ""}`).join(" ")}`,
+        `${String(e)}; ranges: ${last.map((r) => `${r.id}:L${regionOf.get(r.leader) ?? r.leader}[${regionsOf(r)}]${r.learners.length ? `+[${r.learners}]` : ""}`).join(" ")}`,
       );
     }
     assert.equal(dataRanges(last).length, RANGES);

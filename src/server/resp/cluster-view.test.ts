@@ -92,6 +92,27 @@ describe("cluster view", () => {
     assert.equal(nodeEpoch(intervals, 3), 0);
   });
 
+  it("serves the slots it cannot place through the stand-in node, so every slot is covered", () => {
+    const intervals = slotIntervals(
+      [
+        slotRange(2, 0, 10, 0, [2, 3]),
+        // Members unknown yet: no owner.
+        slotRange(3, 10, 20, 0, []),
+        slotRange(4, 20, 30, 3, [1, 3]),
+      ],
+      5,
+    );
+    assert.deepEqual(
+      intervals.map((i) => [i.first, i.last, i.owner, i.leaderKnown, i.replicas]),
+      [
+        [0, 9, 2, false, [3]],
+        [10, 19, 5, false, []],
+        [20, 29, 3, true, [1]],
+        [30, 16383, 5, false, []],
+      ],
+    );
+  });
+
   it("gives a range without a known leader to its first voter, and leaves uncovered slots out", () => {
     const intervals = slotIntervals([
       slotRange(2, 0, 10, 0, [2, 3]),

@@ -82,8 +82,14 @@ function replicasOf(r: RangeSummary): number[] {
   return r.voters.filter((v) => v !== owner);
 }
 
-/** The slot intervals of keyspace 0 (see the file comment). */
-export function slotIntervals(ranges: readonly RangeSummary[]): SlotInterval[] {
+/**
+ * The slot intervals of keyspace 0 (see the file comment). Slots this node's
+ * range cache cannot place (a range whose members it has not learned yet, or
+ * a moment between a merge and the meta table's catching up) are served by
+ * `standIn` when given (the answering node, which forwards), so that every
+ * slot is always covered exactly once.
+ */
+export function slotIntervals(ranges: readonly RangeSummary[], standIn?: number): SlotInterval[] {
   // Redis's own shape: a table from slot to holder, then runs of equal holders.
   const holder: (RangeSummary | undefined)[] = new Array(SLOT_COUNT).fill(undefined);
   for (const r of ranges) {
@@ -91,6 +97,23 @@ export function slotIntervals(ranges: readonly RangeSummary[]): SlotInterval[] {
     const slots = slotsOfSpan(CLUSTER_KEYSPACE, r.start, r.end);
     if (slots === undefined) continue;
     holder.fill(r, slots.slotStart, slots.slotEnd);
+  }
+  if (standIn !== undefined && standIn !== 0) {
+    let fallback: RangeSummary | undefined;
+    for (let slot = 0; slot < SLOT_COUNT; slot++) {
+      if (holder[slot] !== undefined) continue;
+      // Not the leader (leaderKnown stays false): a stand-in that forwards.
+      fallback ??= {
+        rangeId: 0,
+        start: new Uint8Array(0),
+        end: new Uint8Array(0),
+        generation: 0,
+        leaderId: 0,
+        voters: [standIn],
+        learners: [],
+      };
+      holder[slot] = fallback;
+    }
   }
   const out: SlotInterval[] = [];
   let first = 0;
@@ -163,7 +186,7 @@ export function clusterViewOf(topology: RespClusterTopology): ClusterView {
     clusterId: topology.clusterId(),
     myId: topology.myId(),
     nodes,
-    intervals: slotIntervals(ranges),
+    intervals: slotIntervals(ranges, topology.myId()),
     currentEpoch: ranges.reduce((max, r) => Math.max(max, r.generation), 1),
   };
 }
