@@ -131,7 +131,7 @@ function failoverHooks(nodes: readonly NodeProcess[]): FailoverHooks {
 export const tesseraCluster: Target = {
   name: "tessera-3",
   description:
-    "Tessera, 3-node cluster on loopback (one Raft range, 3 voters; clients round-robin over the nodes, followers forward to the leader)",
+    "Tessera, 3-node cluster on loopback (a new cluster's ranges, user data in one range with 3 voters; clients round-robin over the nodes, followers forward to the leader)",
   protocol: "resp",
   nodeCount,
   durable: true,

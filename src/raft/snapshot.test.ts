@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { logIndex, nodeId, term } from "../lib/index.js";
+import { MemoryStorage } from "./memory-storage.js";
 import { Network } from "./testing/network.js";
 import { entry, msgApp, newTestRaft, newTestStorage } from "./testing/raft-harness.js";
 import { EMPTY_CONF_STATE } from "./types.js";
@@ -34,6 +35,24 @@ describe("snapshots (§7)", () => {
     assert.equal(nt.node(3).storage.snapshot().metadata.index, 5);
     assert.equal(raft(nt, 1).trk.progress.get(nodeId(3))!.state, "replicate");
     nt.checkSafety();
+  });
+
+  it("brings up a follower that lost the log it acknowledged, with a snapshot", () => {
+    // Tessera reuses node ids: a replica destroyed on its removal comes back
+    // empty when its node is added again, and the earlier replica's
+    // acknowledgements may have set the leader's match meanwhile.
+    const nt = new Network({ ids: [1, 2, 3], seed: 4 });
+    nt.campaign(1);
+    for (const v of ["a", "b", "c"]) nt.propose(1, v);
+    nt.node(1).compact();
+    const pr = raft(nt, 1).trk.progress.get(nodeId(3))!;
+    assert.equal(pr.match, raft(nt, 1).raftLog.lastIndex());
+    nt.replaceNode(3, new MemoryStorage());
+    nt.recordDelivered = true;
+    nt.propose(1, "d");
+    assert.ok(nt.delivered.some((m) => m.type === "MsgSnap" && m.to === 3));
+    assert.deepEqual(nt.node(3).state, ["a", "b", "c", "d"]);
+    assert.equal(pr.state, "replicate");
   });
 
   it("retries a failed snapshot after a heartbeat interval", () => {

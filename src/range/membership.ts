@@ -7,7 +7,8 @@
  * 1. every node to add (as voter or learner) that is not a member yet joins
  *    as a learner, one conf change at a time (it gets a snapshot);
  * 2. each learner to promote is waited on until its match reaches the
- *    leader's commit index (caught up), bounded by `catchUpTimeoutMs`;
+ *    leader's commit index as of the start of the wait (caught up), bounded
+ *    by `catchUpTimeoutMs`;
  * 3. a leader asked to remove itself first hands its leadership to a voter
  *    that stays, and fails NOT_LEADER naming it, so the caller (the
  *    forwarder) runs the procedure again there: a leader that committed its
@@ -54,7 +55,12 @@ export async function changeReplicasOnLeader(
     (ch) => ch.type === "add-voter" && !r.confState().voters.includes(ch.nodeId),
   );
   for (const ch of promote) {
-    while (!caughtUp(r, ch.nodeId)) {
+    // Caught up: holds what was committed when the wait began. Under steady
+    // writes the commit index moves on while the learner follows a batch
+    // behind, so "match ≥ commit right now" might never hold; a voter a batch
+    // behind is ordinary Raft.
+    const target = r.commitIndex;
+    while (!caughtUp(r, ch.nodeId, target)) {
       checkStillLeader(r);
       if (d.clock.monotonicMs() >= deadline)
         throw new TesseraError("TIMEOUT", `node ${ch.nodeId} did not catch up in time`);
@@ -117,9 +123,9 @@ async function handOver(
   );
 }
 
-function caughtUp(r: Replica, n: NodeId): boolean {
+function caughtUp(r: Replica, n: NodeId, target: number): boolean {
   const pr = r.progress().get(n);
-  return pr !== undefined && pr.match >= r.commitIndex;
+  return pr !== undefined && pr.match >= target;
 }
 
 function checkStillLeader(r: Replica): void {

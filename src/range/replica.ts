@@ -139,7 +139,8 @@ export interface CollectedReady {
    * thesis §10.2.1; etcd's server does the same): the leader's own write then
    * runs in parallel with its followers'. Safe because a follower acknowledges
    * only what it persisted, and the leader counts an entry committed, applies
-   * it and tells anyone so only in a later round, after this batch is durable.
+   * it and tells anyone so only in a later round, after this batch is durable;
+   * and only when the Ready leaves the term and vote as they are durably.
    */
   readonly early: readonly Message[];
   /** The rest of the Ready's messages: sent once the batch is durable. */
@@ -807,7 +808,14 @@ export class Replica {
       rd.committedEntries.some(
         (e) => e.type !== "normal" || (e.data.byteLength > 0 && proposalKind(e.data) === "split"),
       );
-    const leading = this.node.raft.state === "leader";
+    // Not when this Ready also moves the term or vote: a leader elected in this
+    // very Ready (a lone voter with learners) must not speak for a term it may
+    // forget in a crash, or it could lead that term twice with different entries.
+    const durableHs = this.log.hardState();
+    const sameTerm =
+      rd.hardState === undefined ||
+      (rd.hardState.term === durableHs.term && rd.hardState.vote === durableHs.vote);
+    const leading = this.node.raft.state === "leader" && sameTerm;
     const early = leading ? rd.messages.filter((m) => m.type === "MsgApp") : [];
     const late = early.length === 0 ? rd.messages : rd.messages.filter((m) => m.type !== "MsgApp");
     return { rd, applied, confApplied, shapeChanged, early, late };

@@ -304,6 +304,15 @@ describe("growth and shrink under a Redis Cluster client's load", {
         500,
       );
     } catch (e) {
+      // What the nodes complained about (warnings and errors), to tell why moves stalled.
+      for (const n of cluster.nodes) {
+        const complaints = n
+          .output()
+          .split("\n")
+          .filter((l) => /"level":(40|50|60)/.test(l))
+          .slice(-15);
+        log(`node ${n.nodeId} warnings:\n  ${complaints.join("\n  ")}`);
+      }
       assert.fail(
         `${String(e)}; voters per node: ${formatCounts(replicaCounts(last, [1, 2, 3, 4, 5]))}; ` +
           `ranges: ${last.map((r) => `${r.id}:[${r.voters}]${r.learners.length ? `+[${r.learners}]` : ""}`).join(" ")}`,

@@ -133,6 +133,16 @@ export class Progress {
     }
     // In probe state only the reply to the last probe counts.
     if (this.next - 1 !== rejected) return false;
+    if (rejected === this.match && matchHint < this.match) {
+      // The follower refuses the very entry it acknowledged: it lost its log.
+      // Raft never does, but a node id is reused: a replica destroyed on its
+      // removal comes back empty when its node is added again, and the
+      // earlier replica's acknowledgements may arrive after that. Nothing is
+      // known to match any more; probing from the hint on (down to a
+      // snapshot if need be) brings the follower up. Lowering match is safe:
+      // the commit index never moves back.
+      this.match = logIndex(0);
+    }
     this.next = logIndex(Math.max(Math.min(rejected, matchHint + 1), this.match + 1));
     this.msgAppFlowPaused = false;
     this.checkInvariant();

@@ -79,6 +79,18 @@ describe("progress", () => {
     assert.equal(p.next, 6);
   });
 
+  it("forgets match when the follower refuses the probe at match with a shorter log", () => {
+    // A replica destroyed on its removal and created empty when its node was
+    // added again: an acknowledgement of the earlier replica had raised match.
+    const p = pr();
+    assert.equal(p.maybeDecrTo(logIndex(5), logIndex(5)), true);
+    assert.equal(p.match, 5);
+    assert.equal(p.next, 6);
+    assert.equal(p.maybeDecrTo(logIndex(5), logIndex(0)), true);
+    assert.equal(p.match, 0);
+    assert.equal(p.next, 1);
+  });
+
   it("describes itself and its tracker config", () => {
     const p = pr();
     p.isLearner = true;

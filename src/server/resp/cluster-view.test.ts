@@ -160,6 +160,38 @@ describe("cluster view", () => {
     );
   });
 
+  it("names a master clients can reach for every slot: a reachable voter, else this node", () => {
+    const node = (id: number, respAddress: string, liveness: "live" | "dead" = "live") => ({
+      id,
+      respAddress,
+      busAddress: `h:1${id}`,
+      state: "active" as const,
+      liveness,
+    });
+    // Node 4 joined moments ago: it knows the ranges but not yet nodes 1-3's addresses.
+    const view = clusterViewOf({
+      clusterId: () => "c",
+      myId: () => 4,
+      nodes: () => [node(1, ""), node(2, ""), node(3, "h:3"), node(4, "h:4"), node(5, "", "dead")],
+      ranges: () => [
+        slotRange(2, 0, 100, 1, [1, 2, 3]),
+        slotRange(3, 100, 200, 1, [1, 2]),
+        slotRange(4, 200, 300, 0, [2, 3]),
+        slotRange(5, 300, SLOT_COUNT, 5, [5]),
+      ],
+    });
+    assert.deepEqual(
+      view.intervals.map((i) => [i.first, i.last, i.owner]),
+      [
+        [0, 99, 3],
+        [100, 199, 4],
+        [200, 299, 3],
+        // A dead master stays, so its slots show as failed.
+        [300, 16383, 5],
+      ],
+    );
+  });
+
   it("splits host:port, bracketed IPv6 and unknown addresses", () => {
     assert.deepEqual(splitHostPort("127.0.0.1:7379"), { host: "127.0.0.1", port: 7379 });
     assert.deepEqual(splitHostPort("db-1.example:7000"), { host: "db-1.example", port: 7000 });

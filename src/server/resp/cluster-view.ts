@@ -174,19 +174,27 @@ export function clusterViewOf(topology: RespClusterTopology): ClusterView {
   const reachable = new Set(
     nodes.filter((n) => splitHostPort(n.respAddress).port !== 0).map((n) => n.id),
   );
-  // A leader this node cannot name an address for yet (it joined moments
-  // ago) is not offered to clients: a voter they can reach serves instead
-  // (it forwards), so every slot always names a reachable master.
+  // A live master this node cannot name an address for yet (it, or this
+  // node, joined moments ago) is not offered to clients: a voter they can
+  // reach serves instead, else this node or any node with an address (each
+  // forwards), so every slot always names a master clients can reach.
+  const dead = new Set(nodes.filter((n) => n.liveness === "dead").map((n) => n.id));
+  const myId = topology.myId();
+  const standIn = reachable.has(myId) ? myId : (nodes.find((n) => reachable.has(n.id))?.id ?? 0);
   const ranges = topology.ranges().map((r) => {
-    if (r.leaderId === 0 || reachable.has(r.leaderId)) return r;
-    const stand = r.voters.find((v) => reachable.has(v));
-    return stand === undefined ? r : { ...r, leaderId: stand };
+    const owner = ownerOf(r);
+    // A dead master stays: clients must see its slots fail, as Redis shows them.
+    if (owner !== 0 && (reachable.has(owner) || dead.has(owner))) return r;
+    const stand = r.voters.find((v) => reachable.has(v)) ?? standIn;
+    if (stand === 0) return r;
+    if (r.leaderId !== 0) return { ...r, leaderId: stand };
+    return { ...r, voters: [stand, ...r.voters.filter((v) => v !== stand)] };
   });
   return {
     clusterId: topology.clusterId(),
-    myId: topology.myId(),
+    myId,
     nodes,
-    intervals: slotIntervals(ranges, topology.myId()),
+    intervals: slotIntervals(ranges, standIn),
     currentEpoch: ranges.reduce((max, r) => Math.max(max, r.generation), 1),
   };
 }
