@@ -16,6 +16,8 @@ import { DEMO_HELP, runDemo } from "./demo.js";
 import { CommandFailure, nodeCommand, statusCommand } from "./status-command.js";
 
 const EXIT_FAILURE = 1;
+/** How long a node that must stop (removed, or a fatal error) takes to let its clients go. */
+const FATAL_STOP_MS = 10_000;
 const EXIT_USAGE = 2;
 
 const HELP = `Usage: tessera <command> [options]
@@ -76,10 +78,26 @@ function startCommand(argv: readonly string[]): Promise<void> {
     process.stdout.write(`${startHelp()}\n`);
     return Promise.resolve();
   }
-  return runUntilSignalled(() =>
-    startNode(loadConfig(argv, process.env), {
-      onFatal: (e) => fail(e instanceof Error ? e.message : String(e), EXIT_FAILURE),
-    }),
+  let running: RunningNode | undefined;
+  let failing = false;
+  return runUntilSignalled(
+    () =>
+      startNode(loadConfig(argv, process.env), {
+        onFatal: (e) => {
+          const message = e instanceof Error ? e.message : String(e);
+          if (running === undefined) fail(message, EXIT_FAILURE);
+          if (failing) return;
+          failing = true;
+          // Stop as SIGTERM does, so clients take the replies they are owed
+          // first: a Redis client re-sends whatever a dropped connection left
+          // unanswered, and a write that was already applied would apply twice.
+          setTimeout(() => fail(message, EXIT_FAILURE), FATAL_STOP_MS).unref();
+          void running.stop().finally(() => fail(message, EXIT_FAILURE));
+        },
+      }),
+    (n) => {
+      running = n;
+    },
   );
 }
 
