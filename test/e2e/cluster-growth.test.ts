@@ -36,6 +36,7 @@ import {
   evenSplitSlots,
   formatCounts,
   isBalanced,
+  nodeWarnings,
   type RangeRow,
   rangeList,
   replicaCounts,
@@ -304,15 +305,8 @@ describe("growth and shrink under a Redis Cluster client's load", {
         500,
       );
     } catch (e) {
-      // What the nodes complained about (warnings and errors), to tell why moves stalled.
-      for (const n of cluster.nodes) {
-        const complaints = n
-          .output()
-          .split("\n")
-          .filter((l) => /"level":(40|50|60)/.test(l))
-          .slice(-15);
-        log(`node ${n.nodeId} warnings:\n  ${complaints.join("\n  ")}`);
-      }
+      // What the nodes complained about, to tell why moves stalled.
+      log(nodeWarnings(cluster.nodes, 15));
       assert.fail(
         `${String(e)}; voters per node: ${formatCounts(replicaCounts(last, [1, 2, 3, 4, 5]))}; ` +
           `ranges: ${last.map((r) => `${r.id}:[${r.voters}]${r.learners.length ? `+[${r.learners}]` : ""}`).join(" ")}`,

@@ -14,6 +14,7 @@ import { type NodeProcess, startNode, stopAll } from "../support/process.js";
 import {
   dataRanges,
   evenSplitSlots,
+  nodeWarnings,
   type RangeRow,
   rangeTable,
   splitKeyspace,
@@ -85,15 +86,8 @@ describe("locality", { timeout: 240_000 }, () => {
         500,
       );
     } catch (e) {
-      // What the nodes complained about (warnings and errors): why moves or transfers stalled.
-      for (const n of cluster.nodes) {
-        const complaints = n
-          .output()
-          .split("\n")
-          .filter((l) => /"level":(40|50|60)/.test(l))
-          .slice(-10);
-        process.stdout.write(`node ${n.nodeId} warnings:\n  ${complaints.join("\n  ")}\n`);
-      }
+      // What the nodes complained about, to tell why moves stalled.
+      process.stdout.write(`${nodeWarnings(cluster.nodes)}\n`);
       assert.fail(
         `${String(e)}; ranges: ${last.map((r) => `${r.id}:L${regionOf.get(r.leader) ?? r.leader}[${regionsOf(r)}]${r.learners.length ? `+[${r.learners}]` : ""}`).join(" ")}`,
       );

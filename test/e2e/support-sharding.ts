@@ -361,6 +361,20 @@ export function clusterClient(
   return c;
 }
 
+/** The last warnings and errors each node logged (pino levels 40+), to tell why something stalled. */
+export function nodeWarnings(nodes: readonly NodeProcess[], last = 10): string {
+  return nodes
+    .map((n) => {
+      const complaints = n
+        .output()
+        .split("\n")
+        .filter((l) => /"level":(40|50|60)/.test(l))
+        .slice(-last);
+      return `node ${n.nodeId} warnings:\n  ${complaints.join("\n  ")}`;
+    })
+    .join("\n");
+}
+
 // ---- external tools --------------------------------------------------------------
 
 export function has(tool: string): boolean {
