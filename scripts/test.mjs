@@ -35,8 +35,26 @@ if (files.length === 0) {
 }
 
 const concurrency = process.env.TESSERA_TEST_CONCURRENCY ?? "2";
-const nodeArgs = ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, ...files];
+// No test may hang the run: one that takes longer than this fails by name,
+// and a file whose tests are done exits even if it left a handle open (a
+// failed test that never reached its cleanup). The longest test, the
+// sharding growth run, takes a few minutes on 2 busy cores.
+const TEST_TIMEOUT_MS = 15 * 60 * 1000;
+const nodeArgs = [
+  "--import",
+  "tsx",
+  "--test",
+  `--test-concurrency=${concurrency}`,
+  `--test-timeout=${TEST_TIMEOUT_MS}`,
+  ...(hasForceExit() ? ["--test-force-exit"] : []),
+  ...files,
+];
 const c8 = join(root, "node_modules/.bin/c8");
+/** `--test-force-exit` came with Node 20.14 and 22.0. */
+function hasForceExit() {
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  return major >= 22 || (major === 20 && minor >= 14);
+}
 const run = (cmd, argv) =>
   spawnSync(cmd, argv, { cwd: root, stdio: "inherit", env: { ...process.env } }).status ?? 1;
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { after, afterEach, describe, it } from "node:test";
 import type { KvReply, WriteCommand } from "../kv/index.js";
 import {
   type Clock,
@@ -15,7 +15,13 @@ import {
 import { LmdbStore } from "../storage/index.js";
 import { StoreHost, type StoreHostLimits } from "./store-host.js";
 
+type Node = { store: LmdbStore; host: StoreHost };
 const dirs: string[] = [];
+/** Nodes still open: a test that fails before closing its node leaves it here. */
+const opened = new Set<Node>();
+afterEach(async () => {
+  for (const n of opened) await close(n);
+});
 after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
@@ -47,7 +53,7 @@ async function open(
   localReadsWhenAlone = true,
   logEntriesKeep?: number,
   clock: Clock = systemClock,
-): Promise<{ store: LmdbStore; host: StoreHost }> {
+): Promise<Node> {
   const store = await LmdbStore.open({
     dataDir: dir,
     create: { clusterId: "c", nodeId: nodeId(1), nowMs: Date.now() },
@@ -63,11 +69,14 @@ async function open(
       throw e;
     },
   });
+  const n = { store, host };
+  opened.add(n);
   await host.waitReady(5000);
-  return { store, host };
+  return n;
 }
 
-async function close(n: { store: LmdbStore; host: StoreHost }): Promise<void> {
+async function close(n: Node): Promise<void> {
+  opened.delete(n);
   await n.host.stop(1000);
   await n.store.close();
 }
@@ -180,10 +189,12 @@ describe("StoreHost (one node)", () => {
     const n = await open(tempDir());
     await n.host.service.write(set("ttl", "v", 20));
     await n.host.service.write(set("keep", "v"));
+    // The deletion is visible once applied; the expirer counts it when its
+    // proposal's reply comes back, a moment later.
+    const done = () =>
+      n.host.service.keyspaceStats()[0]?.keys === 1 && n.host.stats().keysExpiredTotal >= 1;
     const deadline = Date.now() + 3000;
-    while (n.host.service.keyspaceStats()[0]?.keys !== 1 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.equal(n.host.service.keyspaceStats()[0]?.keys, 1);
     assert.ok(n.host.stats().keysExpiredTotal >= 1);
     await close(n);
@@ -209,26 +220,34 @@ describe("StoreHost (one node)", () => {
   });
 
   it("reports each range's load to any number of readers without disturbing them", async () => {
-    // The monotonic clock moves only when the test moves it, so rates are exact.
+    // The monotonic clock moves only when the test moves it, so rates are
+    // exact. The host's deadlines stand still with it, which nothing here needs.
     let nowMs = 0;
     const clock: Clock = { nowMs: () => Date.now(), monotonicMs: () => nowMs };
     const n = await open(tempDir(), LIMITS, true, undefined, clock);
-    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-    await sleep(50); // a tick samples every range's ops counter at 0
-    for (let i = 0; i < 20; i++) await n.host.service.write(set(`load:${i}`, "v"));
-    nowMs = 2000;
-    await sleep(50); // and again at 2000
+    // The meter keeps three samples, one a second at most, each taken on a
+    // tick. Fill its window with samples at 1, 2 and 3 s (whether or not the
+    // first tick sampled at 0), write, and read before another sample is due.
+    for (const at of [1000, 2000, 3000]) {
+      nowMs = at;
+      const samples = n.host.stats().loadSamplesTotal;
+      while (n.host.stats().loadSamplesTotal === samples) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+    for (let i = 0; i < 25; i++) await n.host.service.write(set(`load:${i}`, "v"));
+    nowMs = 3500;
     const data = (loads: readonly { rangeId: number; opsPerSec: number }[]) =>
       loads.find((l) => l.rangeId === 2)?.opsPerSec;
     const planner = n.host.rangeLoads();
     const status = n.host.rangeLoads();
-    assert.equal(data(planner), 10, "20 writes over 2 s");
+    assert.equal(data(planner), 10, "25 writes over 2.5 s");
     assert.equal(data(status), 10, "the first reader did not restart the second's window");
     const local = n.host.replicaLoads().find((l) => l.rangeId === 2);
     assert.equal(local?.role, "leader");
-    assert.equal(local?.keys, 20);
+    assert.equal(local?.keys, 25);
     assert.equal(local?.opsPerSec, 10);
-    assert.ok((local?.bytes ?? 0) > 20 * "load:0v".length);
+    assert.ok((local?.bytes ?? 0) > 25 * "load:0v".length);
     assert.equal(describeSpan(local!.start, local!.end), "slots 0-16383 + db1-db4294967294");
     await close(n);
   });
@@ -239,6 +258,6 @@ describe("StoreHost (one node)", () => {
     await assert.rejects(n.host.service.write(set("k", "v")), (e) =>
       isTesseraError(e, "SHUTTING_DOWN"),
     );
-    await n.store.close();
+    await close(n);
   });
 });

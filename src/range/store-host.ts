@@ -102,6 +102,8 @@ export interface StoreHostStats {
   readonly replicaTicksTotal: number;
   /** Raft messages of ranges this node sent (node liveness pings not included). */
   readonly raftMessagesSentTotal: number;
+  /** Times the load meter sampled every range's ops counter (once a second at most). */
+  readonly loadSamplesTotal: number;
 }
 
 const TICK_MS_DEFAULT = 100;
@@ -182,6 +184,7 @@ export class StoreHost {
   private reconcileTimer: { cancel(): void } | undefined;
   /** Each range's ops per second (sampled on the tick; reading it changes nothing). */
   private readonly loadMeter = new LoadMeter();
+  private loadSamplesTotal = 0;
   /**
    * Per range led here: the descriptor and members last found or written
    * current in the meta table (forgotten when leadership moves, see below).
@@ -219,7 +222,9 @@ export class StoreHost {
       ...(options.knobs?.ackBeforeSync ? { commitWithoutSync: true } : {}),
       onTick: () => {
         for (const e of this.expirers.values()) e.maybeRun();
-        this.loadMeter.maybeSample(this.clock.monotonicMs(), this.opsCounters());
+        if (this.loadMeter.maybeSample(this.clock.monotonicMs(), this.opsCounters())) {
+          this.loadSamplesTotal++;
+        }
       },
       onDestroyed: (id) => {
         this.expirers.delete(id);
@@ -402,6 +407,7 @@ export class StoreHost {
       rangesQuiesced: s.rangesQuiesced,
       replicaTicksTotal: s.replicaTicksTotal,
       raftMessagesSentTotal: s.raftMessagesSentTotal,
+      loadSamplesTotal: this.loadSamplesTotal,
     };
   }
 
