@@ -804,24 +804,56 @@ export class ClusterManager {
     return [...ids].sort((a, b) => a - b).map((n) => rangeId(n));
   }
 
-  /** The leader's view of a range: local when this node leads it, else asked of its leader. */
+  /**
+   * The leader's view of a range: local when this node leads it, else asked
+   * of its leader. A node that knows no leader of the range (it holds no
+   * replica, or only the empty shell a stale message left of one it gave
+   * away) asks the replicas its range cache names, and their leader.
+   */
   private async rangeInfoAnywhere(id: RangeId): Promise<RangeReplicaInfo | undefined> {
     const local = this.o.host.rangeInfo(id);
-    if (local === undefined || local.leaderId === this.o.nodeId || local.leaderId === 0)
-      return local;
-    try {
-      const remote = await this.o.bus.call(
-        local.leaderId,
-        METHOD_RANGE_INFO,
-        { rangeId: id },
-        {
-          timeoutMs: this.o.limits.clusterCallTimeoutMs,
-        },
-      );
-      return (remote as RangeReplicaInfo | null) ?? local;
-    } catch {
-      return local;
+    if (local !== undefined && local.leaderId === this.o.nodeId) return local;
+    const ask = async (node: NodeId): Promise<RangeReplicaInfo | undefined> => {
+      try {
+        const remote = await this.o.bus.call(
+          node,
+          METHOD_RANGE_INFO,
+          { rangeId: id },
+          { timeoutMs: this.o.limits.clusterCallTimeoutMs },
+        );
+        return (remote as RangeReplicaInfo | null) ?? undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    const asked = new Set<NodeId>([this.o.nodeId]);
+    let fallback = local !== undefined && local.voters.length > 0 ? local : undefined;
+    // Follows leader hints from `first`, each node once; returns a leader's own answer.
+    const fromLeader = async (first: NodeId): Promise<RangeReplicaInfo | undefined> => {
+      let node = first;
+      while (!asked.has(node)) {
+        asked.add(node);
+        const info = await ask(node);
+        if (info === undefined) return undefined;
+        if (info.leaderId === node) return info;
+        if (info.voters.length > 0) fallback ??= info;
+        if (info.leaderId === 0) return undefined;
+        node = info.leaderId as NodeId;
+      }
+      return undefined;
+    };
+    const cached = this.o.host.ranges().find((r) => r.rangeId === id);
+    const candidates = [
+      ...(local !== undefined && local.leaderId !== 0 ? [local.leaderId] : []),
+      ...(cached !== undefined && cached.leaderId !== 0 ? [cached.leaderId] : []),
+      ...(cached?.voters ?? []),
+      ...(cached?.learners ?? []),
+    ];
+    for (const node of candidates) {
+      const info = await fromLeader(node as NodeId);
+      if (info !== undefined) return info;
     }
+    return fallback ?? local;
   }
 
   /**

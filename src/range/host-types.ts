@@ -9,6 +9,7 @@ import type { Clock, NodeId, RangeId, Rng, Timers } from "../lib/index.js";
 import type { Store } from "../storage/index.js";
 import type { Bus } from "../transport/index.js";
 import type { RaftTiming, ReplicaLimits } from "./replica-options.js";
+import type { SnapshotStaging } from "./snapshot-staging.js";
 
 export interface StoreHostLimits extends ReplicaLimits {
   /** Most expired keys one background deletion removes. */
@@ -82,6 +83,11 @@ export interface StoreHostOptions {
    * it is the only voter of (default true).
    */
   readonly localReadsWhenAlone?: boolean;
+  /**
+   * Where snapshots being received are kept until installed (default: in
+   * memory; a node keeps them as files in its data directory).
+   */
+  readonly snapshotStaging?: SnapshotStaging;
   /** @deprecated use raftTiming.tickMs. */
   readonly tickMs?: number;
   /** @deprecated use raftTiming. */

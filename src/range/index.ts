@@ -87,6 +87,11 @@ export {
 export { SYSTEM_RANGE_ID, USER_RANGE_ID } from "./routing.js";
 export { type SchedulerStats, StoreScheduler } from "./scheduler.js";
 export {
+  FileSnapshotStaging,
+  MemorySnapshotStaging,
+  type SnapshotStaging,
+} from "./snapshot-staging.js";
+export {
   BOOTSTRAP_INDEX,
   BOOTSTRAP_TERM,
   StoreHost,

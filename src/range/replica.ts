@@ -71,7 +71,6 @@ import {
   type ProgressStatus,
   RawNode,
   type Ready,
-  type SnapshotMetadata,
   type StateType,
 } from "../raft/index.js";
 import type {
@@ -79,7 +78,6 @@ import type {
   KvView,
   KvWriter,
   RangeLogStorage,
-  SpanEntry,
   StoreBatch,
 } from "../storage/index.js";
 import { checkCommandKeys, commandInSpan } from "./command-keys.js";
@@ -115,6 +113,7 @@ import {
 import type { ReplicaLimits, ReplicaOptions } from "./replica-options.js";
 import type { Span } from "./routing.js";
 import { RangeScopedView } from "./scoped-view.js";
+import type { IncomingSnapshot } from "./snapshot-receiver.js";
 import type { ReadConsistency, WriteResult } from "./types.js";
 
 interface Waiter<T> {
@@ -207,7 +206,7 @@ export class Replica {
    * install (it may refuse a stale one, so a newer one must not replace an
    * older one Raft already took). At most `SNAPSHOTS_KEPT_MAX` are kept.
    */
-  private readonly receivedSnapshots = new Map<LogIndex, readonly SpanEntry[]>();
+  private readonly receivedSnapshots = new Map<LogIndex, IncomingSnapshot>();
   private closedWith: TesseraError | undefined;
   private writesApplied = 0;
   private readsServed = 0;
@@ -552,12 +551,21 @@ export class Replica {
     }
   }
 
-  /** A snapshot arrived whole: keeps its data and steps its MsgSnap into Raft. */
-  stepSnapshot(from: NodeId, msgTerm: number, meta: SnapshotMetadata, data: SpanEntry[]): void {
-    if (this.closedWith) return;
-    this.receivedSnapshots.set(meta.index, data);
+  /**
+   * A snapshot arrived whole: keeps it (staged) and steps its MsgSnap into
+   * Raft. The replica owns it from here: it discards what it does not install.
+   */
+  stepSnapshot(from: NodeId, msgTerm: number, snapshot: IncomingSnapshot): void {
+    const meta = snapshot.meta;
+    if (this.closedWith) {
+      snapshot.discard();
+      return;
+    }
+    this.receivedSnapshots.get(meta.index)?.discard();
+    this.receivedSnapshots.set(meta.index, snapshot);
     while (this.receivedSnapshots.size > SNAPSHOTS_KEPT_MAX) {
       const oldest = Math.min(...this.receivedSnapshots.keys()) as LogIndex;
+      this.receivedSnapshots.get(oldest)?.discard();
       this.receivedSnapshots.delete(oldest);
     }
     this.step({
@@ -747,11 +755,22 @@ export class Replica {
         data !== undefined,
         `range ${this.rangeId}: Raft restored snapshot ${meta.index} whose data did not arrive`,
       );
+      this.receivedSnapshots.delete(meta.index);
       const incoming = snapshotDescriptor(this.rangeId, data);
       // The old span goes too: the range may have split since this replica's state.
-      batch.installSnapshot(this.log, meta, [...this.spans, ...descriptorSpans(incoming)], data);
-      const frozenRaw = entryValue(data, rangeFrozenKey(this.rangeId));
-      const lockRaw = entryValue(data, rangeMergeLockKey(this.rangeId));
+      // The staged stream is read inside the batch's transaction, and freed after it.
+      batch.installSnapshot(
+        this.log,
+        meta,
+        [...this.spans, ...descriptorSpans(incoming)],
+        data.entries(),
+      );
+      const frozenRaw = data.record(rangeFrozenKey(this.rangeId));
+      const lockRaw = data.record(rangeMergeLockKey(this.rangeId));
+      batch.write(
+        () => {},
+        () => data.discard(),
+      );
       batch.write(() => {
         // Everything the replica keeps in memory of its state comes from the snapshot.
         this.desc = incoming;
@@ -761,8 +780,11 @@ export class Replica {
         this.mergeLock =
           lockRaw === undefined ? undefined : { right: decodeFrozen(lockRaw), sinceMs: now };
       });
-      for (const index of [...this.receivedSnapshots.keys()])
-        if (index <= meta.index) this.receivedSnapshots.delete(index);
+      for (const [index, older] of [...this.receivedSnapshots]) {
+        if (index > meta.index) continue;
+        older.discard();
+        this.receivedSnapshots.delete(index);
+      }
       confState = meta.confState;
     }
     if (rd.entries.length > 0) batch.append(this.log, rd.entries);
@@ -867,6 +889,9 @@ export class Replica {
     this.pointsRequested.clear();
     for (const g of this.appliedWaiters) for (const w of g.waiters) w.reject(error);
     this.appliedWaiters = [];
+    // A snapshot being installed is in a batch, which frees it once written.
+    for (const snap of this.receivedSnapshots.values()) snap.discard();
+    this.receivedSnapshots.clear();
   }
 
   // --- observation ---------------------------------------------------------------
@@ -1376,20 +1401,13 @@ function readDescriptor(view: KvView, rangeId: RangeId): RangeDescriptor | undef
   return raw === undefined ? undefined : decodeDescriptor(raw);
 }
 
-/** The value of `key` among a snapshot's entries, if it is there. */
-function entryValue(data: readonly SpanEntry[], key: Uint8Array): Uint8Array | undefined {
-  for (const e of data) if (equalBytes(e.key, key)) return e.value;
-  return undefined;
-}
-
-/** The descriptor carried by a snapshot's data (every snapshot holds its range's). */
-function snapshotDescriptor(rangeId: RangeId, data: readonly SpanEntry[]): RangeDescriptor {
-  const key = rangeDescriptorKey(rangeId);
-  for (const e of data) {
-    if (e.key.length === key.length && e.key.every((b, i) => b === key[i]))
-      return decodeDescriptor(e.value);
+/** The descriptor carried by a snapshot (every snapshot holds its range's). */
+function snapshotDescriptor(rangeId: RangeId, data: IncomingSnapshot): RangeDescriptor {
+  const raw = data.record(rangeDescriptorKey(rangeId));
+  if (raw === undefined) {
+    throw new TesseraError("CORRUPTION", `snapshot of range ${rangeId} has no descriptor`);
   }
-  throw new TesseraError("CORRUPTION", `snapshot of range ${rangeId} has no descriptor`);
+  return decodeDescriptor(raw);
 }
 
 function encodeFrozen(into: RangeId): Uint8Array {

@@ -1,17 +1,27 @@
 /**
  * The follower's side of a snapshot: the `range.snapshot` bus method. A
- * session (begin) collects the chunks in order, each checked against its
- * CRC-32C; the commit checks the stream's CRC-32C, decodes the data and
- * delivers the whole snapshot to the range's replica (created uninitialized
- * if this node has none yet), which installs it in one store batch when Raft
- * accepts it. Sessions are bounded in number and bytes; a session past its
- * declared size or out of order fails (the leader retries later).
+ * session (begin) takes the chunks in order, each checked against its
+ * CRC-32C, and stages them (snapshot-staging.ts: a file on a node) as they
+ * come, decoding them on the way to check the stream is well formed and to
+ * keep the range's own records (its descriptor, frozen mark and merge lock),
+ * which the host and the replica read before installing. The commit checks
+ * the stream's length and CRC-32C and delivers the snapshot to the range's
+ * replica (created uninitialized if this node has none yet), which installs
+ * it in one store batch, reading the staged stream back, when Raft accepts
+ * it. Memory stays that of a chunk whatever the range's size.
+ *
+ * Sessions are bounded in number and bytes; one past its bound, out of order
+ * or idle too long is dropped with what it staged (the leader retries later).
  */
 import {
-  assert,
+  type Clock,
+  equalBytes,
   logIndex,
   type NodeId,
   type RangeId,
+  rangeDescriptorKey,
+  rangeFrozenKey,
+  rangeMergeLockKey,
   TesseraError,
   rangeId as toRangeId,
   term as toTerm,
@@ -19,20 +29,35 @@ import {
 import type { ConfState, SnapshotMetadata } from "../raft/index.js";
 import type { SpanEntry } from "../storage/index.js";
 import type { CallContext } from "../transport/index.js";
-import { checkChunk, decodeSnapshot, SNAPSHOT_CHUNK_BYTES_MAX } from "./snapshot-codec.js";
+import { checkChunk, SNAPSHOT_CHUNK_BYTES_MAX, SnapshotDecoder } from "./snapshot-codec.js";
 import type { SnapshotRequest } from "./snapshot-sender.js";
+import type { SnapshotStaging, StagedSnapshot } from "./snapshot-staging.js";
 
 /** Most snapshot sessions open at once; the oldest is dropped past it. */
 export const SNAPSHOT_SESSIONS_MAX = 8;
 /** Largest snapshot a node accepts. */
-export const SNAPSHOT_BYTES_MAX = 4 * 1024 * 1024 * 1024;
+export const SNAPSHOT_BYTES_MAX = 64 * 1024 * 1024 * 1024;
+/** A session that receives nothing for this long is dropped (its sender gave up). */
+export const SNAPSHOT_SESSION_IDLE_MS = 60_000;
+
+/** A snapshot received whole and checked, staged until its replica installs it. */
+export interface IncomingSnapshot {
+  readonly meta: SnapshotMetadata;
+  readonly bytes: number;
+  readonly keys: number;
+  /** The value of one of the range's own records (descriptor, frozen mark, merge lock). */
+  record(key: Uint8Array): Uint8Array | undefined;
+  /** Every entry in key order, decoded from the staged stream as it is pulled. */
+  entries(): Iterable<SpanEntry>;
+  /** Frees the staged stream. Idempotent. */
+  discard(): void;
+}
 
 export type SnapshotDelivery = (
   rangeId: RangeId,
   from: NodeId,
   msgTerm: number,
-  meta: SnapshotMetadata,
-  data: SpanEntry[],
+  snapshot: IncomingSnapshot,
 ) => void;
 
 interface Session {
@@ -40,16 +65,29 @@ interface Session {
   readonly rangeId: RangeId;
   readonly msgTerm: number;
   readonly meta: SnapshotMetadata;
-  readonly chunksExpected: number;
-  readonly bytesExpected: number;
-  readonly parts: Uint8Array[];
-  bytes: number;
+  readonly staged: StagedSnapshot;
+  readonly decoder: SnapshotDecoder;
+  /** The range's own records, as found in the stream. */
+  readonly records: SpanEntry[];
+  readonly recordKeys: readonly Uint8Array[];
+  chunks: number;
+  keys: number;
+  lastMs: number;
 }
 
 export class SnapshotReceiver {
   private readonly sessions = new Map<string, Session>();
 
-  constructor(private readonly deliver: SnapshotDelivery) {}
+  constructor(
+    private readonly staging: SnapshotStaging,
+    private readonly clock: Clock,
+    private readonly deliver: SnapshotDelivery,
+  ) {}
+
+  /** Sessions open (for tests). */
+  get sessionsOpen(): number {
+    return this.sessions.size;
+  }
 
   async handle(request: unknown, ctx: CallContext): Promise<unknown> {
     const req = request as SnapshotRequest;
@@ -57,38 +95,100 @@ export class SnapshotReceiver {
     switch (req.phase) {
       case "begin":
         return this.begin(key, req, ctx.from);
-      case "chunk": {
-        const s = this.session(key);
-        if (req.seq !== s.parts.length) throw bad(`chunk ${req.seq} out of order`);
-        const data = new Uint8Array(req.data);
-        if (data.byteLength > SNAPSHOT_CHUNK_BYTES_MAX) throw bad("chunk too large");
-        checkChunk({ data, crc: req.crc });
-        s.bytes += data.byteLength;
-        if (s.bytes > s.bytesExpected) throw bad("more bytes than declared");
-        s.parts.push(data);
-        return true;
-      }
-      case "commit": {
-        const s = this.session(key);
-        this.sessions.delete(key);
-        if (s.parts.length !== s.chunksExpected || s.bytes !== s.bytesExpected)
-          throw bad("incomplete");
-        const data = decodeSnapshot(s.parts, req.crc);
-        this.deliver(s.rangeId, s.from, s.msgTerm, s.meta, data);
-        return true;
-      }
+      case "chunk":
+        return this.withSession(key, (s) => this.chunk(s, req));
+      case "commit":
+        return this.withSession(key, (s) => {
+          this.sessions.delete(key);
+          this.commit(s, req);
+          return true;
+        });
       default:
         throw bad("unknown phase");
     }
   }
 
+  /** Drops every session and what it staged (the host stops). */
+  close(): void {
+    for (const s of this.sessions.values()) s.staged.discard();
+    this.sessions.clear();
+  }
+
+  private chunk(s: Session, req: Extract<SnapshotRequest, { phase: "chunk" }>): boolean {
+    if (req.seq !== s.chunks) throw bad(`chunk ${req.seq} out of order`);
+    const data = new Uint8Array(req.data);
+    if (data.byteLength > SNAPSHOT_CHUNK_BYTES_MAX) throw bad("chunk too large");
+    if (s.staged.bytes + data.byteLength > SNAPSHOT_BYTES_MAX) {
+      throw new TesseraError("LIMIT_EXCEEDED", `snapshot larger than ${SNAPSHOT_BYTES_MAX} bytes`);
+    }
+    checkChunk({ data, crc: req.crc });
+    for (const e of s.decoder.push(data)) {
+      s.keys++;
+      if (s.recordKeys.some((k) => equalBytes(k, e.key))) s.records.push(e);
+    }
+    s.staged.append(data);
+    s.chunks++;
+    return true;
+  }
+
+  private commit(s: Session, req: Extract<SnapshotRequest, { phase: "commit" }>): void {
+    if (req.chunks !== s.chunks || req.bytes !== s.staged.bytes) {
+      throw bad(
+        `incomplete: ${s.chunks} chunks of ${req.chunks}, ${s.staged.bytes} bytes of ${req.bytes}`,
+      );
+    }
+    s.decoder.end(req.crc);
+    const { staged, records } = s;
+    const snapshot: IncomingSnapshot = {
+      meta: s.meta,
+      bytes: staged.bytes,
+      keys: s.keys,
+      record: (k) => records.find((e) => equalBytes(e.key, k))?.value,
+      *entries() {
+        const d = new SnapshotDecoder(false);
+        for (const piece of staged.read()) yield* d.push(piece);
+        d.end();
+      },
+      discard: () => staged.discard(),
+    };
+    try {
+      this.deliver(s.rangeId, s.from, s.msgTerm, snapshot);
+    } catch (e) {
+      snapshot.discard();
+      throw e;
+    }
+  }
+
+  /** Runs `fn` on the session; a failure drops it and what it staged. */
+  private withSession<T>(key: string, fn: (s: Session) => T): T {
+    const s = this.sessions.get(key);
+    if (!s) throw bad("unknown session");
+    s.lastMs = this.clock.monotonicMs();
+    try {
+      return fn(s);
+    } catch (e) {
+      this.sessions.delete(key);
+      s.staged.discard();
+      throw e;
+    }
+  }
+
   private begin(key: string, req: Extract<SnapshotRequest, { phase: "begin" }>, from: NodeId) {
-    if (req.bytes > SNAPSHOT_BYTES_MAX)
-      throw new TesseraError("LIMIT_EXCEEDED", `snapshot of ${req.bytes} bytes refused`);
-    if (this.sessions.size >= SNAPSHOT_SESSIONS_MAX) {
-      const oldest = this.sessions.keys().next().value;
-      assert(oldest !== undefined, "sessions are not empty");
-      this.sessions.delete(oldest);
+    const now = this.clock.monotonicMs();
+    for (const [k, s] of this.sessions) {
+      if (now - s.lastMs < SNAPSHOT_SESSION_IDLE_MS) continue;
+      this.sessions.delete(k);
+      s.staged.discard();
+    }
+    const previous = this.sessions.get(key);
+    if (previous) {
+      this.sessions.delete(key);
+      previous.staged.discard();
+    }
+    while (this.sessions.size >= SNAPSHOT_SESSIONS_MAX) {
+      const [oldestKey, oldest] = this.sessions.entries().next().value as [string, Session];
+      this.sessions.delete(oldestKey);
+      oldest.staged.discard();
     }
     const c = req.confState as ConfState;
     const meta: SnapshotMetadata = {
@@ -102,23 +202,25 @@ export class SnapshotReceiver {
         autoLeave: c.autoLeave,
       },
     };
+    const rangeId = toRangeId(req.rangeId);
     this.sessions.set(key, {
       from,
-      rangeId: toRangeId(req.rangeId),
+      rangeId,
       msgTerm: req.term,
       meta,
-      chunksExpected: req.chunks,
-      bytesExpected: req.bytes,
-      parts: [],
-      bytes: 0,
+      staged: this.staging.create(),
+      decoder: new SnapshotDecoder(),
+      records: [],
+      recordKeys: [
+        rangeDescriptorKey(rangeId),
+        rangeFrozenKey(rangeId),
+        rangeMergeLockKey(rangeId),
+      ],
+      chunks: 0,
+      keys: 0,
+      lastMs: now,
     });
     return true;
-  }
-
-  private session(key: string): Session {
-    const s = this.sessions.get(key);
-    if (!s) throw bad("unknown session");
-    return s;
   }
 }
 

@@ -1,10 +1,12 @@
 /**
  * The leader's side of a snapshot (DESIGN.md §5): when Raft wants to send a
- * follower a snapshot (MsgSnap), the sender reads the range's durable applied
- * state and span data in one pass, cuts it into checksummed chunks
- * (snapshot-codec.ts) and streams them with bus calls `range.snapshot`
- * (begin, chunk…, commit), then reports the outcome to Raft
- * (`reportSnapshot`), which resumes replication or retries later.
+ * follower a snapshot (MsgSnap), the sender pins the range's applied state
+ * and span in one committed state of the store (`Store.openSnapshot`), reads
+ * the span as it cuts it into checksummed chunks (snapshot-codec.ts) and
+ * streams them with bus calls `range.snapshot` (begin, chunk…, commit), one
+ * chunk in flight at a time, so a range of any size is sent with the memory
+ * of one chunk. Then it reports the outcome to Raft (`reportSnapshot`),
+ * which resumes replication or retries later.
  *
  * The snapshot sent may be newer than the one Raft asked for (apply moved on
  * between the two): that is safe, the follower answers with the newer index.
@@ -12,11 +14,11 @@
  */
 import type { NodeId, RangeId } from "../lib/index.js";
 import type { MsgSnap } from "../raft/index.js";
-import type { Store } from "../storage/index.js";
+import type { SpanSnapshot, Store } from "../storage/index.js";
 import type { Bus } from "../transport/index.js";
 import type { HostLogger } from "./host-types.js";
 import type { Replica } from "./replica.js";
-import { encodeSnapshot } from "./snapshot-codec.js";
+import { encodeSnapshotChunks } from "./snapshot-codec.js";
 
 /** The bus method snapshots are streamed with. */
 export const SNAPSHOT_METHOD = "range.snapshot";
@@ -33,8 +35,6 @@ export type SnapshotRequest =
       readonly index: number;
       readonly snapTerm: number;
       readonly confState: unknown;
-      readonly chunks: number;
-      readonly bytes: number;
     }
   | {
       readonly phase: "chunk";
@@ -43,7 +43,14 @@ export type SnapshotRequest =
       readonly data: Uint8Array;
       readonly crc: number;
     }
-  | { readonly phase: "commit"; readonly id: string; readonly crc: number };
+  | {
+      readonly phase: "commit";
+      readonly id: string;
+      readonly chunks: number;
+      readonly bytes: number;
+      /** CRC-32C of the whole stream. */
+      readonly crc: number;
+    };
 
 export class SnapshotSender {
   private readonly inFlight = new Set<string>();
@@ -68,9 +75,10 @@ export class SnapshotSender {
     const replica = this.replicaOf(rangeId);
     if (!replica) return;
     let ok = false;
+    let snap: SpanSnapshot | undefined;
     try {
-      const { applied, entries } = this.store.readSnapshot(rangeId, replica.spans);
-      const enc = encodeSnapshot(entries);
+      snap = this.store.openSnapshot(rangeId, replica.spans);
+      const { applied } = snap;
       const id = `${this.bus.localNodeId}.${rangeId}.${++this.seq}`;
       const opts = { timeoutMs: SNAPSHOT_CALL_TIMEOUT_MS };
       const begin: SnapshotRequest = {
@@ -81,24 +89,37 @@ export class SnapshotSender {
         index: applied.index,
         snapTerm: applied.term,
         confState: applied.confState,
-        chunks: enc.chunks.length,
-        bytes: enc.bytes,
       };
       await this.bus.call(to, SNAPSHOT_METHOD, begin, opts);
-      for (let i = 0; i < enc.chunks.length; i++) {
-        const c = enc.chunks[i]!;
-        const chunk: SnapshotRequest = { phase: "chunk", id, seq: i, data: c.data, crc: c.crc };
+      const chunks = encodeSnapshotChunks(snap.entries());
+      let seq = 0;
+      for (;;) {
+        const next = chunks.next();
+        if (next.done) {
+          const totals = next.value;
+          const commit: SnapshotRequest = {
+            phase: "commit",
+            id,
+            chunks: totals.chunks,
+            bytes: totals.bytes,
+            crc: totals.crc,
+          };
+          await this.bus.call(to, SNAPSHOT_METHOD, commit, opts);
+          this.log?.info(
+            { rangeId, to, index: applied.index, bytes: totals.bytes, keys: totals.keys },
+            "snapshot sent",
+          );
+          break;
+        }
+        const c = next.value;
+        const chunk: SnapshotRequest = { phase: "chunk", id, seq: seq++, data: c.data, crc: c.crc };
         await this.bus.call(to, SNAPSHOT_METHOD, chunk, opts);
       }
-      const commit: SnapshotRequest = { phase: "commit", id, crc: enc.crc };
-      await this.bus.call(to, SNAPSHOT_METHOD, commit, opts);
       ok = true;
-      this.log?.info(
-        { rangeId, to, index: applied.index, bytes: enc.bytes, keys: entries.length },
-        "snapshot sent",
-      );
     } catch (e) {
       this.log?.warn({ rangeId, to, err: e }, "snapshot failed");
+    } finally {
+      snap?.release();
     }
     this.replicaOf(rangeId)?.reportSnapshot(to, ok);
   }

@@ -32,8 +32,8 @@ import {
   term,
   rangeId as toRangeId,
 } from "../lib/index.js";
-import { EMPTY_CONF_STATE, type Message, type SnapshotMetadata } from "../raft/index.js";
-import type { RangeLogStorage, SpanEntry, Store } from "../storage/index.js";
+import { EMPTY_CONF_STATE, type Message } from "../raft/index.js";
+import type { RangeLogStorage, Store } from "../storage/index.js";
 import type { Bus } from "../transport/index.js";
 import {
   decodeDescriptor,
@@ -82,8 +82,9 @@ import type { AppliedSplit } from "./replica.js";
 import { Replica } from "./replica.js";
 import { DEFAULT_RAFT_TIMING, type RaftTiming } from "./replica-options.js";
 import { StoreScheduler } from "./scheduler.js";
-import { SnapshotReceiver } from "./snapshot-receiver.js";
+import { type IncomingSnapshot, SnapshotReceiver } from "./snapshot-receiver.js";
 import { SNAPSHOT_METHOD, SnapshotSender } from "./snapshot-sender.js";
+import { MemorySnapshotStaging } from "./snapshot-staging.js";
 import { sleep, systemTimers } from "./system-timers.js";
 import { BusRaftTransport, LoneNodeTransport } from "./transport.js";
 import type { KvService } from "./types.js";
@@ -172,6 +173,7 @@ export class StoreHost {
   private readonly expirers = new Map<RangeId, Expirer>();
   private readonly forwarder: Forwarder;
   private readonly sender: SnapshotSender | undefined;
+  private receiver: SnapshotReceiver | undefined;
   private peerDirectory: PeerDirectory = () => "";
   private peerCandidates: () => readonly NodeId[] = () => [];
   private stopped = false;
@@ -418,6 +420,7 @@ export class StoreHost {
     this.reconcileTimer?.cancel();
     await this.scheduler.drain(drainMs);
     await this.scheduler.stop();
+    this.receiver?.close();
   }
 
   // --- internals ----------------------------------------------------------------
@@ -536,9 +539,12 @@ export class StoreHost {
       if (this.stopped) return;
       this.scheduler.reportUnreachable(nodeId);
     });
-    const receiver = new SnapshotReceiver((id, from, msgTerm, meta, data) =>
-      this.deliverSnapshot(id, from, msgTerm, meta, data),
+    const receiver = new SnapshotReceiver(
+      this.options.snapshotStaging ?? new MemorySnapshotStaging(),
+      this.clock,
+      (id, from, msgTerm, snapshot) => this.deliverSnapshot(id, from, msgTerm, snapshot),
     );
+    this.receiver = receiver;
     bus.handle(SNAPSHOT_METHOD, (req, ctx) => receiver.handle(req, ctx));
     bus.handle(CHANGE_REPLICAS_METHOD, async (req) => {
       const r = req as { rangeId: number; changes: ReplicaChange[] };
@@ -587,16 +593,15 @@ export class StoreHost {
     id: RangeId,
     from: NodeId,
     msgTerm: number,
-    meta: SnapshotMetadata,
-    data: SpanEntry[],
+    snapshot: IncomingSnapshot,
   ): void {
     if (this.stopped) throw new TesseraError("SHUTTING_DOWN", "the node is stopping");
     // A snapshot may not take keys another replica here still owns (a range
     // split elsewhere whose left side has not applied the split here yet):
     // that replica would apply older writes over it. The sender retries later.
-    const incoming = data.find((e) => equalBytes(e.key, rangeDescriptorKey(id)));
+    const incoming = snapshot.record(rangeDescriptorKey(id));
     if (incoming !== undefined) {
-      const desc = decodeDescriptor(incoming.value);
+      const desc = decodeDescriptor(incoming);
       for (const other of this.scheduler.all()) {
         const od = other.descriptorIfKnown;
         if (other.rangeId === id || od === undefined || !rangesOverlap(od, desc)) continue;
@@ -618,7 +623,7 @@ export class StoreHost {
     }
     const r = this.replicaFor(id, "MsgSnap");
     if (!r) throw new TesseraError("UNAVAILABLE", `range ${id} cannot take a snapshot here`);
-    r.stepSnapshot(from, msgTerm, meta, data);
+    r.stepSnapshot(from, msgTerm, snapshot);
   }
 
   private leaderOf(id: RangeId): Replica {

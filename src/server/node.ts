@@ -15,7 +15,9 @@
  * news that this node was removed from its cluster, is fatal: it is logged
  * and reported to `onFatal` (the `tessera` command exits non-zero).
  */
+
 import { randomBytes } from "node:crypto";
+import { join } from "node:path";
 import {
   type Addresses,
   type ClusterLimits,
@@ -31,7 +33,7 @@ import {
   SYSTEM_KEYSPACE_ID,
   TesseraError,
 } from "../lib/index.js";
-import { StoreHost, systemTimers } from "../range/index.js";
+import { FileSnapshotStaging, StoreHost, systemTimers } from "../range/index.js";
 import { Store } from "../storage/index.js";
 import { DEFAULT_BUS_LIMITS, formatAddress, TcpBus } from "../transport/index.js";
 import { clusterHostOf, respAdminOf, respTopologyOf } from "./cluster-admin.js";
@@ -80,6 +82,8 @@ const SHUTDOWN_DRAIN_MS = 5_000;
  * election timeout of 10 ticks (randomized to 500–1000 ms), so a lost leader
  * is replaced well within two seconds.
  */
+/** Under the data directory: snapshots being received (scratch, emptied at start). */
+export const SNAPSHOT_STAGING_DIR = "snapshots-incoming";
 const RAFT_TICK_MS = 50;
 const RAFT_ELECTION_TICKS = 10;
 const RAFT_HEARTBEAT_TICKS = 1;
@@ -196,6 +200,8 @@ export async function startNode(
         heartbeatTick: RAFT_HEARTBEAT_TICKS,
       },
       log: logger,
+      // Snapshots being received stream to files here, never whole in memory.
+      snapshotStaging: new FileSnapshotStaging(join(store.dataDir, SNAPSHOT_STAGING_DIR)),
       onFatal: (error) => onFatal(error, "store failed; the node cannot go on"),
     });
     cleanup.unshift(() => host.stop(stopping ? (options.shutdownDrainMs ?? SHUTDOWN_DRAIN_MS) : 0));

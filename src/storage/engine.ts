@@ -15,6 +15,9 @@
  * - `writeSync(fn)` is the same, synchronous: for bootstrap and rare admin
  *   changes, never for the hot path.
  * - Reads outside a write see the latest committed state.
+ * - `readView()` pins one committed state for reads that span many event
+ *   turns (streaming a range's snapshot), until `release()`: writes go on and
+ *   the view does not see them.
  * - Keys and values are bytes, ordered by unsigned byte comparison.
  */
 
@@ -43,9 +46,18 @@ export interface EngineDb {
   remove(key: Uint8Array): void;
 }
 
+/** One committed state of every sub-database, readable until released. */
+export interface EngineReadView {
+  get(db: string, key: Uint8Array): Uint8Array | undefined;
+  range(db: string, options: EngineRangeOptions): Iterable<EngineEntry>;
+  /** Lets the engine reclaim what the view kept; reads after it fail. Idempotent. */
+  release(): void;
+}
+
 export interface StorageEngine {
   /** The sub-database `name` (created on first use). */
   db(name: string): EngineDb;
+  readView(): EngineReadView;
   write(fn: () => void): Promise<void>;
   writeSync(fn: () => void): void;
   /** Bytes the engine occupies on its medium. */

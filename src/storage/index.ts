@@ -6,7 +6,13 @@
 
 export { crc32c } from "./crc32c.js";
 export { DirLock, LOCK_FILE_NAME } from "./dir-lock.js";
-export type { EngineDb, EngineEntry, EngineRangeOptions, StorageEngine } from "./engine.js";
+export type {
+  EngineDb,
+  EngineEntry,
+  EngineRangeOptions,
+  EngineReadView,
+  StorageEngine,
+} from "./engine.js";
 export { STORE_KEY_BYTES_MAX } from "./engine-kv.js";
 export { LmdbEngine } from "./lmdb-engine.js";
 export { RangeLogStorage } from "./log-storage.js";
@@ -14,6 +20,7 @@ export { MemoryEngine } from "./memory-engine.js";
 export type { AppliedState, TruncatedState } from "./raft-codec.js";
 export {
   type SpanEntry,
+  type SpanSnapshot,
   STORE_DIR_NAME,
   Store,
   type StoreCreateOptions,

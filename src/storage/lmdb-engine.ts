@@ -15,9 +15,15 @@
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { type Database, open, type RootDatabase } from "lmdb";
+import { type Database, open, type RootDatabase, type Transaction } from "lmdb";
 import { assert, TesseraError } from "../lib/index.js";
-import type { EngineDb, EngineEntry, EngineRangeOptions, StorageEngine } from "./engine.js";
+import type {
+  EngineDb,
+  EngineEntry,
+  EngineRangeOptions,
+  EngineReadView,
+  StorageEngine,
+} from "./engine.js";
 
 /** How many sub-databases the environment is opened for (room to grow). */
 export const ENGINE_DBS_MAX = 16;
@@ -37,20 +43,23 @@ function asBuffer(bytes: Uint8Array): Buffer {
 class LmdbEngineDb implements EngineDb {
   constructor(private readonly db: BinaryDb) {}
 
-  get(key: Uint8Array): Uint8Array | undefined {
-    return this.db.get(asBuffer(key));
+  /** Reads the latest committed state, or the state `transaction` pinned. */
+  get(key: Uint8Array, transaction?: Transaction): Uint8Array | undefined {
+    return this.db.get(asBuffer(key), transaction ? { transaction } : undefined);
   }
 
-  *range(options: EngineRangeOptions): Iterable<EngineEntry> {
+  *range(options: EngineRangeOptions, transaction?: Transaction): Iterable<EngineEntry> {
     const { start, end, limit, reverse } = options;
     if (limit !== undefined && limit <= 0) return;
     const lo = start ? asBuffer(start) : undefined;
     const hi = end ? asBuffer(end) : undefined;
+    const txn = transaction ? { transaction } : {};
     if (!reverse) {
       for (const { key, value } of this.db.getRange({
         ...(lo ? { start: lo } : {}),
         ...(hi ? { end: hi } : {}),
         ...(limit !== undefined ? { limit } : {}),
+        ...txn,
       })) {
         yield { key: key as Uint8Array, value: value as Uint8Array };
       }
@@ -62,6 +71,7 @@ class LmdbEngineDb implements EngineDb {
     for (const { key, value } of this.db.getRange({
       ...(hi ? { start: hi } : {}),
       reverse: true,
+      ...txn,
     })) {
       if (hi && Buffer.compare(key as Buffer, hi) >= 0) continue;
       if (lo && Buffer.compare(key as Buffer, lo) < 0) return;
@@ -111,7 +121,7 @@ export class LmdbEngine implements StorageEngine {
     return existsSync(join(dir, "data.mdb"));
   }
 
-  db(name: string): EngineDb {
+  db(name: string): LmdbEngineDb {
     let db = this.dbs.get(name);
     if (!db) {
       db = new LmdbEngineDb(
@@ -124,6 +134,29 @@ export class LmdbEngine implements StorageEngine {
       this.dbs.set(name, db);
     }
     return db;
+  }
+
+  /**
+   * A read transaction held open across event turns. LMDB keeps the pages it
+   * sees until it is released (the file may grow meanwhile), so a view lives
+   * as long as one snapshot stream and no longer.
+   */
+  readView(): EngineReadView {
+    const txn = this.env.useReadTransaction();
+    let released = false;
+    const live = (): Transaction => {
+      if (released) throw new TesseraError("INTERNAL", "read view used after release");
+      return txn;
+    };
+    return {
+      get: (db, key) => this.db(db).get(key, live()),
+      range: (db, options) => this.db(db).range(options, live()),
+      release: () => {
+        if (released) return;
+        released = true;
+        txn.done();
+      },
+    };
   }
 
   async write(fn: () => void): Promise<void> {

@@ -205,4 +205,45 @@ describe("LmdbStore", () => {
     );
     await s.close();
   });
+  it("pins one committed state for a snapshot stream while writes go on", async () => {
+    const dir = tempDir();
+    const s = await LmdbStore.open({ dataDir: dir, create });
+    s.bootstrapRange(R1, CONF);
+    const log = s.logStorage(R1);
+    const write = async (index: number, keys: string[], value: string) => {
+      const b = s.newBatch();
+      b.apply(log, (w) => {
+        for (const k of keys) w.put(bytes(k), bytes(value));
+        return { index: logIndex(index), term: term(1), confState: CONF };
+      });
+      await s.commit(b);
+    };
+    await write(1, ["a", "b", "c"], "old");
+    const all = [{ start: bytes("a"), end: bytes("z") }];
+    const snap = s.openSnapshot(R1, all);
+    try {
+      const pulled = snap.entries()[Symbol.iterator]();
+      assert.equal(text(pulled.next().value?.value), "old");
+      // Writes after the snapshot opened (between the stream's reads) are not in it.
+      await write(2, ["a", "b", "c", "d"], "new");
+      const rest = [];
+      for (let n = pulled.next(); !n.done; n = pulled.next()) rest.push(text(n.value.value));
+      assert.deepEqual(rest, ["old", "old"]);
+      assert.equal(snap.applied.index, 1);
+      assert.deepEqual(
+        [...snap.entries()].map((e) => text(e.key)),
+        ["a", "b", "c"],
+      );
+    } finally {
+      snap.release();
+    }
+    snap.release();
+    const now = s.readSnapshot(R1, all);
+    assert.equal(now.applied.index, 2);
+    assert.deepEqual(
+      now.entries.map((e) => `${text(e.key)}=${text(e.value)}`),
+      ["a=new", "b=new", "c=new", "d=new"],
+    );
+    await s.close();
+  });
 });

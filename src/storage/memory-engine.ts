@@ -6,7 +6,13 @@
  * is immediate: nothing is ever lost.
  */
 import { compareBytes } from "../lib/index.js";
-import type { EngineDb, EngineEntry, EngineRangeOptions, StorageEngine } from "./engine.js";
+import type {
+  EngineDb,
+  EngineEntry,
+  EngineRangeOptions,
+  EngineReadView,
+  StorageEngine,
+} from "./engine.js";
 
 type Table = Map<string, EngineEntry>;
 
@@ -35,17 +41,7 @@ class MemoryDb implements EngineDb {
         if (e) merged.set(k, e);
         else merged.delete(k);
       }
-    const rows = [...merged.entries()]
-      .filter(
-        ([, e]) =>
-          (!options.start || compareBytes(e.key, options.start) >= 0) &&
-          (!options.end || compareBytes(e.key, options.end) < 0),
-      )
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, e]) => e);
-    if (options.reverse) rows.reverse();
-    const limit = options.limit ?? Number.POSITIVE_INFINITY;
-    for (let i = 0; i < rows.length && i < limit; i++) yield rows[i]!;
+    yield* rangeOf(merged, options);
   }
 
   put(key: Uint8Array, value: Uint8Array): void {
@@ -57,6 +53,21 @@ class MemoryDb implements EngineDb {
     this.engine.checkInWrite();
     this.overlay!.set(hex(key), null);
   }
+}
+
+/** The entries of `table` within `options`, in key order (or reversed). */
+function* rangeOf(table: Table, options: EngineRangeOptions): Iterable<EngineEntry> {
+  const rows = [...table.entries()]
+    .filter(
+      ([, e]) =>
+        (!options.start || compareBytes(e.key, options.start) >= 0) &&
+        (!options.end || compareBytes(e.key, options.end) < 0),
+    )
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, e]) => e);
+  if (options.reverse) rows.reverse();
+  const limit = options.limit ?? Number.POSITIVE_INFINITY;
+  for (let i = 0; i < rows.length && i < limit; i++) yield rows[i]!;
 }
 
 export class MemoryEngine implements StorageEngine {
@@ -73,6 +84,24 @@ export class MemoryEngine implements StorageEngine {
       this.dbs.set(name, db);
     }
     return db;
+  }
+
+  /** A copy of the committed tables: later writes do not reach it. */
+  readView(): EngineReadView {
+    const tables = new Map<string, Table>();
+    for (const [name, db] of this.dbs) tables.set(name, new Map(db.committed));
+    let released = false;
+    const table = (name: string): Table => {
+      if (released) throw new Error("memory engine: read view used after release");
+      return tables.get(name) ?? new Map();
+    };
+    return {
+      get: (db, key) => table(db).get(hex(key))?.value,
+      range: (db, options) => rangeOf(table(db), options),
+      release: () => {
+        released = true;
+      },
+    };
   }
 
   async write(fn: () => void): Promise<void> {

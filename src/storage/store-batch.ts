@@ -134,13 +134,14 @@ export class StoreBatch {
   /**
    * Installs a snapshot: deletes the range's span and its whole log, writes
    * the snapshot's data, and sets applied and truncated state to its index.
-   * Must come before any append of the same range in the batch.
+   * Must come before any append of the same range in the batch. `data` is
+   * pulled inside the transaction (a staged stream read back piece by piece).
    */
   installSnapshot(
     log: RangeLogStorage,
     meta: SnapshotMetadata,
     spans: readonly { start: Uint8Array; end: Uint8Array }[],
-    data: readonly { key: Uint8Array; value: Uint8Array }[],
+    data: Iterable<{ key: Uint8Array; value: Uint8Array }>,
   ): void {
     this.once(log.rangeId, "snapshot");
     assert(!this.seen.has(`${log.rangeId}:append`), "snapshot staged after an append");

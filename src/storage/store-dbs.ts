@@ -24,13 +24,17 @@ export interface StoreDbs {
   readonly meta: EngineDb;
 }
 
+/** Names of the sub-databases a read view reads by name (engine.ts `EngineReadView`). */
+export const DATA_DB = "data";
+export const APPLIED_DB = "applied";
+
 export function openStoreDbs(engine: StorageEngine): StoreDbs {
   return {
-    data: engine.db("data"),
+    data: engine.db(DATA_DB),
     log: engine.db("raft-log"),
     hardState: engine.db("raft-hard"),
     truncated: engine.db("raft-trunc"),
-    applied: engine.db("applied"),
+    applied: engine.db(APPLIED_DB),
     meta: engine.db("meta"),
   };
 }

@@ -48,7 +48,7 @@ import {
   rangeKey,
 } from "./raft-codec.js";
 import { StoreBatch } from "./store-batch.js";
-import { openStoreDbs, type StoreDbs } from "./store-dbs.js";
+import { APPLIED_DB, DATA_DB, openStoreDbs, type StoreDbs } from "./store-dbs.js";
 import { dataDirError, ensureDir } from "./store-dir.js";
 import {
   decodeIdentity,
@@ -92,6 +92,18 @@ export interface StoreStats {
 export interface SpanEntry {
   readonly key: Uint8Array;
   readonly value: Uint8Array;
+}
+
+/**
+ * A range's state at one committed moment, read lazily: its applied state and
+ * the entries of its span, pinned until `release()` (the engine keeps that
+ * state for it, so release it as soon as the stream ends).
+ */
+export interface SpanSnapshot {
+  readonly applied: AppliedState;
+  /** The span's entries in key order; each call reads them again from the pinned state. */
+  entries(): Iterable<SpanEntry>;
+  release(): void;
 }
 
 const LOG_TAIL_ENTRIES_DEFAULT = 4096;
@@ -294,24 +306,47 @@ export class Store {
   }
 
   /**
-   * The durable applied state of a range and the entries of its span, read in
-   * one synchronous pass (one committed state): a snapshot's content.
+   * Pins the range's applied state and span as they are now (one committed
+   * state) for a snapshot stream: the entries are read as the stream pulls
+   * them, so a range of any size costs the memory of one entry at a time.
    */
+  openSnapshot(
+    rangeId: RangeId,
+    spans: readonly { start: Uint8Array; end: Uint8Array }[],
+  ): SpanSnapshot {
+    this.checkOpen();
+    const view = this.engine.readView();
+    try {
+      const bytes = view.get(APPLIED_DB, rangeKey(rangeId));
+      if (bytes === undefined) throw new TesseraError("INTERNAL", `range ${rangeId} has no state`);
+      const applied = decodeAppliedState(bytes);
+      const live = spans.filter((s) => compareBytes(s.start, s.end) < 0);
+      return {
+        applied,
+        *entries() {
+          for (const s of live) yield* view.range(DATA_DB, { start: s.start, end: s.end });
+        },
+        release: () => view.release(),
+      };
+    } catch (e) {
+      view.release();
+      throw e;
+    }
+  }
+
+  /** `openSnapshot`, read whole into memory (tests and checks of small ranges). */
   readSnapshot(
     rangeId: RangeId,
     spans: readonly { start: Uint8Array; end: Uint8Array }[],
   ): { applied: AppliedState; entries: SpanEntry[] } {
-    this.checkOpen();
-    const bytes = this.dbs.applied.get(rangeKey(rangeId));
-    if (bytes === undefined) throw new TesseraError("INTERNAL", `range ${rangeId} has no state`);
-    const applied = decodeAppliedState(bytes);
-    const entries: SpanEntry[] = [];
-    for (const s of spans) {
-      if (compareBytes(s.start, s.end) >= 0) continue;
-      for (const e of this.dbs.data.range({ start: s.start, end: s.end }))
-        entries.push({ key: e.key.slice(), value: e.value.slice() });
+    const snap = this.openSnapshot(rangeId, spans);
+    try {
+      const entries: SpanEntry[] = [];
+      for (const e of snap.entries()) entries.push({ key: e.key.slice(), value: e.value.slice() });
+      return { applied: snap.applied, entries };
+    } finally {
+      snap.release();
     }
-    return { applied, entries };
   }
 
   newBatch(): StoreBatch {

@@ -58,6 +58,7 @@ describe("locality", { timeout: 240_000 }, () => {
       REPLICATED_TIMEOUT_MS,
       500,
     ).catch((e: unknown) => {
+      process.stdout.write(`${nodeWarnings(cluster.nodes)}\n`);
       const table = seen.map((r) => `${r.id}:L${r.leader}[${r.voters}]+[${r.learners}]`);
       throw new Error(`${String(e)}; ranges: ${table.join(" ")}`);
     });

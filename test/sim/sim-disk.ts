@@ -23,6 +23,7 @@ import type {
   EngineDb,
   EngineEntry,
   EngineRangeOptions,
+  EngineReadView,
   StorageEngine,
 } from "../../src/storage/index.js";
 import { SortedBytesMap } from "./sorted-bytes-map.js";
@@ -170,6 +171,12 @@ export class SimDisk {
         put: refuse,
         remove: refuse,
       }),
+      // Checks read it synchronously, so the maps stand for one moment.
+      readView: () => ({
+        get: (db, key) => (durable.get(db) ?? empty).get(key),
+        range: (db, o) => (durable.get(db) ?? empty).range(o),
+        release: () => {},
+      }),
       write: refuse,
       writeSync: refuse,
       sizeBytes: () => 0,
@@ -185,6 +192,11 @@ export class SimDisk {
 
   live(epoch: number): boolean {
     return epoch === this.epoch;
+  }
+
+  /** Names of the sub-databases reads can see. */
+  names(): string[] {
+    return [...this.visible.keys()];
   }
 
   map(name: string): SortedBytesMap {
@@ -285,6 +297,24 @@ export class SimEngine implements StorageEngine {
       remove: (key) => {
         if (disk.live(this.epoch))
           disk.record({ db: name, key: new Uint8Array(key), value: undefined });
+      },
+    };
+  }
+
+  /** A copy of what reads see now (key and value arrays; the bytes are shared, never changed). */
+  readView(): EngineReadView {
+    const maps = new Map<string, SortedBytesMap>();
+    for (const name of this.disk.names()) maps.set(name, this.disk.map(name).clone());
+    let released = false;
+    const map = (name: string): SortedBytesMap => {
+      assert(!released, "read view used after release");
+      return maps.get(name) ?? new SortedBytesMap();
+    };
+    return {
+      get: (db, key) => map(db).get(key),
+      range: (db, o) => map(db).range(o),
+      release: () => {
+        released = true;
       },
     };
   }
