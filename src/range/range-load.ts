@@ -9,7 +9,10 @@
  * count where they were proposed, on the leader (`Replica.opsTotal`).
  *
  * Measuring reads the replica's state and the meter, and writes nothing, so
- * the planner, TESSERA STATUS and INFO may all measure at any time.
+ * the planner, TESSERA STATUS and INFO may all measure at any time. The size
+ * part (keys, bytes, split key) reads the store, so a `RangeSizes` cache
+ * keeps it until the range applies something or changes shape: the planner
+ * measures every range every second, and an idle range must cost nothing.
  */
 import { keyspaceStats } from "../kv/index.js";
 import type { NodeId, RangeId } from "../lib/index.js";
@@ -48,8 +51,39 @@ export function roleOf(r: Replica, nodeId: NodeId): RangeInfo["role"] {
   return r.confState().learners.includes(nodeId) ? "learner" : "follower";
 }
 
-/** Measures an initialized replica's range (see the file's header). */
-export function measureRange(r: Replica, meter: LoadMeter, nowMs: number): RangeLoadReport {
+interface RangeSize {
+  readonly generation: number;
+  readonly appliedIndex: number;
+  readonly keys: number;
+  readonly bytes: number;
+  readonly splitKey: Uint8Array | undefined;
+}
+
+/** Each range's size as last measured, valid while its generation and applied index stay. */
+export class RangeSizes {
+  private readonly sizes = new Map<RangeId, RangeSize>();
+
+  of(r: Replica): RangeSize {
+    const generation = r.descriptor.generation;
+    const appliedIndex = r.appliedIndex;
+    const known = this.sizes.get(r.rangeId);
+    if (known?.generation === generation && known.appliedIndex === appliedIndex) return known;
+    const size = { generation, appliedIndex, ...measureSize(r) };
+    this.sizes.set(r.rangeId, size);
+    return size;
+  }
+
+  forget(id: RangeId): void {
+    this.sizes.delete(id);
+  }
+
+  /** Ranges remembered (for tests and bounds). */
+  get size(): number {
+    return this.sizes.size;
+  }
+}
+
+function measureSize(r: Replica): Pick<RangeSize, "keys" | "bytes" | "splitKey"> {
   const desc = r.descriptor;
   let keys = 0;
   for (const s of keyspaceStats(r.view)) keys += s.keys;
@@ -60,16 +94,32 @@ export function measureRange(r: Replica, meter: LoadMeter, nowMs: number): Range
     sampleBytes += e.key.length + e.value.length;
   }
   return {
+    keys,
+    bytes: sampled === 0 ? 0 : Math.round((sampleBytes / sampled) * keys),
+    splitKey: middleSplitKey(desc),
+  };
+}
+
+/** Measures an initialized replica's range (see the file's header). */
+export function measureRange(
+  r: Replica,
+  meter: LoadMeter,
+  nowMs: number,
+  sizes: RangeSizes = new RangeSizes(),
+): RangeLoadReport {
+  const desc = r.descriptor;
+  const size = sizes.of(r);
+  return {
     rangeId: r.rangeId,
     generation: desc.generation,
     start: desc.start,
     end: desc.end,
-    keys,
-    bytes: sampled === 0 ? 0 : Math.round((sampleBytes / sampled) * keys),
+    keys: size.keys,
+    bytes: size.bytes,
     opsPerSec: meter.opsPerSec(
       { rangeId: r.rangeId, generation: desc.generation, opsTotal: r.opsTotal },
       nowMs,
     ),
-    splitKey: middleSplitKey(desc),
+    splitKey: size.splitKey,
   };
 }

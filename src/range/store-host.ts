@@ -75,6 +75,7 @@ import { LIVENESS_RANGE_ID } from "./quiesce-liveness.js";
 import {
   measureRange,
   type RangeLoadReport,
+  RangeSizes,
   type ReplicaLoadReport,
   roleOf,
 } from "./range-load.js";
@@ -186,6 +187,7 @@ export class StoreHost {
   private reconcileTimer: { cancel(): void } | undefined;
   /** Each range's ops per second (sampled on the tick; reading it changes nothing). */
   private readonly loadMeter = new LoadMeter();
+  private readonly rangeSizes = new RangeSizes();
   private loadSamplesTotal = 0;
   /**
    * Per range led here: the descriptor and members last found or written
@@ -230,6 +232,7 @@ export class StoreHost {
       },
       onDestroyed: (id) => {
         this.expirers.delete(id);
+        this.rangeSizes.forget(id);
         this.directory.invalidate();
         options.log?.info({ rangeId: id }, "replica removed from this node");
       },
@@ -1030,7 +1033,7 @@ export class StoreHost {
     const now = this.clock.monotonicMs();
     const out: RangeLoadReport[] = [];
     for (const r of this.measurable()) {
-      if (r.raftState === "leader") out.push(measureRange(r, this.loadMeter, now));
+      if (r.raftState === "leader") out.push(measureRange(r, this.loadMeter, now, this.rangeSizes));
     }
     return out;
   }
@@ -1040,7 +1043,10 @@ export class StoreHost {
     const now = this.clock.monotonicMs();
     return [...this.measurable()]
       .sort((a, b) => a.rangeId - b.rangeId)
-      .map((r) => ({ ...measureRange(r, this.loadMeter, now), role: roleOf(r, this.nodeId) }));
+      .map((r) => ({
+        ...measureRange(r, this.loadMeter, now, this.rangeSizes),
+        role: roleOf(r, this.nodeId),
+      }));
   }
 
   /** Initialized, open replicas with a descriptor: the ones whose load means something. */
