@@ -13,8 +13,9 @@ function fakeReplica() {
   const state = { scans: 0, appliedIndex: 10, generation: 1 };
   const view = {
     get: () => undefined,
-    *scan() {
+    scan() {
       state.scans++;
+      return [];
     },
   };
   const replica = {

@@ -11,8 +11,8 @@ import {
   decodeSnapshot,
   encodeSnapshot,
   encodeSnapshotChunks,
+  newSnapshotCount,
   SnapshotDecoder,
-  type SnapshotTotals,
 } from "./snapshot-codec.js";
 
 const bytes = (n: number, seed: number) =>
@@ -70,31 +70,39 @@ describe("snapshot streams", () => {
         yield e;
       }
     }
-    const gen = encodeSnapshotChunks(source(), 1000);
+    const count = newSnapshotCount();
+    const gen = encodeSnapshotChunks(source(), count, 1000);
     const first = gen.next();
     assert.equal(first.done, false);
     assert.ok(pulled < 10, `the first chunk pulled ${pulled} entries`);
-    const chunks: Uint8Array[] = [first.value as { data: Uint8Array }].map((c) => c.data);
-    let totals: SnapshotTotals | undefined;
-    for (;;) {
-      const n = gen.next();
-      if (n.done) {
-        totals = n.value;
-        break;
-      }
-      assert.ok(n.value.data.byteLength <= 1000);
-      chunks.push(n.value.data);
+    const chunks: Uint8Array[] = [(first.value as { data: Uint8Array }).data];
+    for (const c of gen) {
+      assert.ok(c.data.byteLength <= 1000);
+      chunks.push(c.data);
     }
-    assert.equal(totals.chunks, chunks.length);
-    assert.equal(totals.keys, entries.length + 1);
+    assert.equal(count.chunks, chunks.length);
+    assert.equal(count.keys, entries.length + 1);
     // Decoded a piece at a time, cut anywhere: the same entries.
     const d = new SnapshotDecoder();
     const out = [];
     const stream = new Uint8Array(Buffer.concat(chunks));
     for (let at = 0; at < stream.length; at += 333)
       out.push(...d.push(stream.subarray(at, at + 333)));
-    d.end(totals.crc);
+    d.end(count.crc);
     assert.deepEqual(out, [...entries.slice(0, 3), big, ...entries.slice(3)]);
+  });
+
+  it("stops pulling entries when the consumer leaves early", () => {
+    let finished = false;
+    function* source() {
+      try {
+        for (const e of entries) yield e;
+      } finally {
+        finished = true;
+      }
+    }
+    for (const _ of encodeSnapshotChunks(source(), newSnapshotCount(), 1000)) break;
+    assert.ok(finished, "the source was closed");
   });
 
   it("refuses a stream cut inside an entry, and a length past the entry bound", () => {

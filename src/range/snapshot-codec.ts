@@ -32,16 +32,7 @@ export interface SnapshotChunk {
   readonly crc: number;
 }
 
-/** What the encoder returns once the entries are exhausted. */
-export interface SnapshotTotals {
-  readonly chunks: number;
-  readonly bytes: number;
-  /** CRC-32C of the whole stream. */
-  readonly crc: number;
-  readonly keys: number;
-}
-
-export interface EncodedSnapshot extends SnapshotTotals {
+export interface EncodedSnapshot extends Readonly<SnapshotCount> {
   readonly chunkList: readonly SnapshotChunk[];
 }
 
@@ -49,29 +40,35 @@ function corrupt(what: string): never {
   throw new TesseraError("CORRUPTION", `snapshot stream is corrupt: ${what}`);
 }
 
+/** The totals of a stream being encoded, complete once the encoder is done. */
+export interface SnapshotCount {
+  chunks: number;
+  bytes: number;
+  crc: number;
+  keys: number;
+}
+
 /**
  * Encodes `entries` lazily: yields each chunk once full (and the last one,
- * possibly short), pulling entries only as the chunk needs them; returns the
- * stream's totals. An empty span is no chunk at all.
+ * possibly short), pulling entries only as the chunk needs them, and counts
+ * the stream in `count`. An empty span is no chunk at all. Leaving the loop
+ * early (`break`, a throw) ends the pull from `entries` too.
  */
 export function* encodeSnapshotChunks(
   entries: Iterable<SpanEntry>,
+  count: SnapshotCount,
   chunkBytesMax = SNAPSHOT_CHUNK_BYTES_MAX,
-): Generator<SnapshotChunk, SnapshotTotals, void> {
+): Generator<SnapshotChunk, void, void> {
   let chunk = new Uint8Array(chunkBytesMax);
   let used = 0;
-  let chunks = 0;
-  let bytes = 0;
-  let crc = 0;
-  let keys = 0;
   const header = new Uint8Array(4);
   const headerView = new DataView(header.buffer);
   const full = (): SnapshotChunk => {
     const data = chunk.subarray(0, used);
     const c = { data, crc: crc32c(data) };
-    crc = crc32c(data, crc);
-    bytes += used;
-    chunks++;
+    count.crc = crc32c(data, count.crc);
+    count.bytes += used;
+    count.chunks++;
     chunk = new Uint8Array(chunkBytesMax);
     used = 0;
     return c;
@@ -88,7 +85,7 @@ export function* encodeSnapshotChunks(
     }
   }
   for (const e of entries) {
-    keys++;
+    count.keys++;
     headerView.setUint32(0, e.key.byteLength);
     yield* put(header);
     yield* put(e.key);
@@ -97,7 +94,11 @@ export function* encodeSnapshotChunks(
     yield* put(e.value);
   }
   if (used > 0) yield full();
-  return { chunks, bytes, crc, keys };
+}
+
+/** A count to pass to `encodeSnapshotChunks`. */
+export function newSnapshotCount(): SnapshotCount {
+  return { chunks: 0, bytes: 0, crc: 0, keys: 0 };
 }
 
 /** Encodes `entries` at once (for tests and small spans). */
@@ -105,14 +106,10 @@ export function encodeSnapshot(
   entries: Iterable<SpanEntry>,
   chunkBytesMax = SNAPSHOT_CHUNK_BYTES_MAX,
 ): EncodedSnapshot {
-  const chunkList: SnapshotChunk[] = [];
-  const gen = encodeSnapshotChunks(entries, chunkBytesMax);
-  for (;;) {
-    const next = gen.next();
-    if (next.done) return { ...next.value, chunkList };
-    // The encoder reuses nothing: each chunk owns its bytes.
-    chunkList.push(next.value);
-  }
+  const count = newSnapshotCount();
+  // The encoder reuses nothing: each chunk owns its bytes.
+  const chunkList = [...encodeSnapshotChunks(entries, count, chunkBytesMax)];
+  return { ...count, chunkList };
 }
 
 /** Checks one chunk's checksum; CORRUPTION on a mismatch. */

@@ -18,7 +18,7 @@ import type { SpanSnapshot, Store } from "../storage/index.js";
 import type { Bus } from "../transport/index.js";
 import type { HostLogger } from "./host-types.js";
 import type { Replica } from "./replica.js";
-import { encodeSnapshotChunks } from "./snapshot-codec.js";
+import { encodeSnapshotChunks, newSnapshotCount } from "./snapshot-codec.js";
 
 /** The bus method snapshots are streamed with. */
 export const SNAPSHOT_METHOD = "range.snapshot";
@@ -91,34 +91,29 @@ export class SnapshotSender {
         confState: applied.confState,
       };
       await this.bus.call(to, SNAPSHOT_METHOD, begin, opts);
-      const chunks = encodeSnapshotChunks(snap.entries());
+      const count = newSnapshotCount();
       let seq = 0;
-      for (;;) {
-        const next = chunks.next();
-        if (next.done) {
-          const totals = next.value;
-          const commit: SnapshotRequest = {
-            phase: "commit",
-            id,
-            chunks: totals.chunks,
-            bytes: totals.bytes,
-            crc: totals.crc,
-          };
-          await this.bus.call(to, SNAPSHOT_METHOD, commit, opts);
-          this.log?.info(
-            { rangeId, to, index: applied.index, bytes: totals.bytes, keys: totals.keys },
-            "snapshot sent",
-          );
-          break;
-        }
-        const c = next.value;
+      for (const c of encodeSnapshotChunks(snap.entries(), count)) {
         const chunk: SnapshotRequest = { phase: "chunk", id, seq: seq++, data: c.data, crc: c.crc };
         await this.bus.call(to, SNAPSHOT_METHOD, chunk, opts);
       }
+      const commit: SnapshotRequest = {
+        phase: "commit",
+        id,
+        chunks: count.chunks,
+        bytes: count.bytes,
+        crc: count.crc,
+      };
+      await this.bus.call(to, SNAPSHOT_METHOD, commit, opts);
+      this.log?.info(
+        { rangeId, to, index: applied.index, bytes: count.bytes, keys: count.keys },
+        "snapshot sent",
+      );
       ok = true;
     } catch (e) {
       this.log?.warn({ rangeId, to, err: e }, "snapshot failed");
     } finally {
+      // A stream cut short left its loop, which closed the store cursor first.
       snap?.release();
     }
     this.replicaOf(rangeId)?.reportSnapshot(to, ok);
