@@ -107,6 +107,20 @@ export class RangeDirectory {
     return out;
   }
 
+  /**
+   * A meta table range, other than `desc`'s, that overlaps `desc`'s span
+   * with a newer generation: one that took `desc`'s keys in a merge, if
+   * `desc`'s range is gone from the meta table.
+   */
+  absorberOf(desc: RangeDescriptor): DirectoryEntry | undefined {
+    for (const e of this.metaEntries.values()) {
+      if (e.desc.rangeId === desc.rangeId || e.desc.generation <= desc.generation) continue;
+      if (compareBytes(e.desc.start, desc.end) < 0 && compareBytes(desc.start, e.desc.end) < 0)
+        return e;
+    }
+    return undefined;
+  }
+
   byId(id: RangeId): DirectoryEntry | undefined {
     return this.table().find((e) => e.desc.rangeId === id);
   }

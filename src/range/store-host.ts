@@ -17,6 +17,7 @@
 
 import {
   type Clock,
+  compareBytes,
   equalBytes,
   HlcClock,
   type LogIndex,
@@ -134,6 +135,10 @@ interface RangeState {
   /** Learners, and outgoing voters of a joint configuration. */
   readonly learners: readonly number[];
   readonly confChangePending: boolean;
+  /** The replica's descriptor: generation and data span (internal keys). */
+  readonly generation: number;
+  readonly start: Uint8Array;
+  readonly end: Uint8Array;
 }
 
 /** A cheap identity of a range's descriptor and members. */
@@ -947,6 +952,9 @@ export class StoreHost {
         ...r.confState().learnersNext,
       ],
       confChangePending: r.raftState === "leader" ? r.confChangePending : true,
+      generation: r.descriptor.generation,
+      start: r.descriptor.start,
+      end: r.descriptor.end,
     };
   }
 
@@ -1001,6 +1009,8 @@ export class StoreHost {
       if (!r.isInitialized || r.isClosed || r.raftState === "leader") continue;
       const meta = this.directory.metaEntry(r.rangeId);
       if (this.isMergedAway(r.rangeId)) suspects.add(r.rangeId);
+      else if (meta === undefined && this.directory.absorberOf(r.descriptor) !== undefined)
+        suspects.add(r.rangeId);
       else if (
         meta !== undefined &&
         meta.desc.generation >= r.descriptor.generation &&
@@ -1016,12 +1026,48 @@ export class StoreHost {
         r.markRemoved();
         continue;
       }
+      const absorber =
+        this.directory.metaEntry(id) === undefined
+          ? this.directory.absorberOf(r.descriptor)
+          : undefined;
+      if (absorber !== undefined) {
+        if (await this.absorbedWithoutUs(r, absorber.desc.rangeId)) {
+          this.options.log?.info(
+            { rangeId: id, absorbedBy: absorber.desc.rangeId },
+            "destroying a replica of a range merged into one this node holds no replica of",
+          );
+          r.markRemoved();
+        }
+        continue;
+      }
       const leader = await this.rangeStateAnywhere(id).catch(() => undefined);
       if (!leader?.isLeader) continue;
       if (leader.voters.includes(this.nodeId) || leader.learners.includes(this.nodeId)) continue;
       this.options.log?.info({ rangeId: id }, "destroying a replica its range no longer counts");
       r.markRemoved();
     }
+  }
+
+  /**
+   * Whether range `absorber`'s leader confirms it took over `r`'s keys in a
+   * merge this node was left out of: its descriptor is newer than `r`'s,
+   * overlaps `r`'s span, and does not count this node. (A replica removed
+   * from the absorbing range while the merge ran keeps its replica of the
+   * absorbed one, which no leader will ever again tell to go; the merge
+   * itself never needs it, since the absorbing range applies the merge only
+   * on its own members.)
+   */
+  private async absorbedWithoutUs(r: Replica, absorber: RangeId): Promise<boolean> {
+    const st = await this.rangeStateAnywhere(absorber).catch(() => undefined);
+    if (!st?.isLeader) return false;
+    const mine = r.descriptor;
+    return (
+      st.generation > mine.generation &&
+      compareBytes(st.start, mine.end) < 0 &&
+      compareBytes(mine.start, st.end) < 0 &&
+      !st.voters.includes(this.nodeId) &&
+      !st.learners.includes(this.nodeId)
+    );
   }
 
   /**

@@ -75,6 +75,10 @@ function parseArgs(argv: readonly string[]): Args {
       case "--damage-all":
         a.damageAll = true;
         break;
+      case "--help":
+        console.log(USAGE);
+        process.exit(0);
+        break;
       case "--stop-on-failure":
         a.stopOnFailure = true;
         break;
@@ -92,6 +96,20 @@ function parseArgs(argv: readonly string[]): Args {
   if (a.knob && !argv.includes("--mode")) a.mode = modeForKnob(a.knob);
   return a;
 }
+
+const USAGE = `Usage: npm run sim -- [options]
+
+Runs the deterministic cluster simulator: real StoreHost nodes on a simulated
+network, disk and clock, checked for safety, convergence and linearizability.
+
+  --seed N            one seed, with its trace hash (replay a failure)
+  --seeds N           N seeds (with --from F: seeds F..F+N-1; default from 1)
+  --jobs J            worker processes (default 1)
+  --mode host|raft    whole nodes (default) or the Raft core alone
+  --knob NAME         run with a deliberately broken variant (it must be caught)
+  --trace             print a readable trace of the seed
+  --damage-all        corrupt a block on every seed
+  --stop-on-failure   stop at the first failing seed`;
 
 function replayCommand(seed: number, a: Args): string {
   return `npm run sim -- --seed ${seed}${a.knob ? ` --knob ${a.knob}` : ""}${a.mode !== "host" ? ` --mode ${a.mode}` : ""}${a.damageAll ? " --damage-all" : ""}`;

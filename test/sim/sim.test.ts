@@ -10,12 +10,26 @@ import { describe, it } from "node:test";
 import { runSimCli } from "./run-cli.js";
 
 const SEEDS = Number(process.env.TESSERA_SIM_SEEDS ?? 200);
+/**
+ * Seeds that found real bugs in long runs, kept as regression cases: 1597, a
+ * re-added voter whose empty replica the leader never sent a snapshot; 855,
+ * a replica left behind on a node removed from the absorbing range while a
+ * merge ran, campaigning forever for a range that no longer exists.
+ */
+const FOUND_BUGS = [855, 1597];
 
 describe("cluster simulator (test/sim)", () => {
   it(`keeps every invariant and stays linearizable on ${SEEDS} seeds of real StoreHost clusters`, async () => {
     const r = await runSimCli(["--seeds", String(SEEDS), "--jobs", "2"]);
     assert.equal(r.seeds, SEEDS, r.output.slice(-4000));
     assert.equal(r.failures, 0, r.output.slice(-4000));
+  });
+
+  it(`keeps them on the seeds that found bugs before (${FOUND_BUGS.join(", ")})`, async () => {
+    for (const seed of FOUND_BUGS) {
+      const r = await runSimCli(["--seeds", "1", "--from", String(seed)]);
+      assert.equal(r.failures, 0, r.output.slice(-4000));
+    }
   });
 
   it(`does the same for the Raft core under the simulator's own driver on ${Math.ceil(SEEDS / 4)} seeds`, async () => {
