@@ -19,7 +19,7 @@ import { ClusterManager } from "./cluster-manager.js";
 import type { ClusterHost, RangeReplicaInfo } from "./host.js";
 import { DEFAULT_CLUSTER_LIMITS } from "./limits.js";
 import type { ReplicaChange } from "./planner/index.js";
-import { METHOD_JOIN, METHOD_PING } from "./protocol.js";
+import { METHOD_JOIN, METHOD_PING, METHOD_RANGE_INFO } from "./protocol.js";
 
 const SYSTEM = keyspaceId(1_000);
 const noTimers: Timers = {
@@ -309,6 +309,38 @@ describe("ClusterManager on the meta leader", () => {
     assert.deepEqual([n2.leaders, n2.keys, n2.bytes, n2.opsPerSec], [1, null, null, null]);
     const n1 = s.nodes.find((n) => n.id === 1)!;
     assert.deepEqual([n1.leaders, n1.keys, n1.bytes], [1, 7, 70]);
+  });
+
+  it("asks the range cache's replicas for a range it holds only an empty shell of", async () => {
+    const { m, host, bus } = await leaderNode();
+    const info = host.rangeInfo.bind(host);
+    // Range 2 was given away: a stale message left an empty replica here, no leader, no voters.
+    host.rangeInfo = (id) =>
+      id === 2 ? { ...info(id)!, leaderId: nodeId(0), voters: [] } : info(id);
+    host.ranges = () =>
+      [rangeId(1), rangeId(2)].map((id) => ({
+        rangeId: id,
+        start: Uint8Array.of(id),
+        end: Uint8Array.of(id + 1),
+        generation: 1,
+        voters: id === 2 ? [2, 3, 4] : [1],
+        learners: [],
+        leaderId: 0,
+      }));
+    const asked: number[] = [];
+    bus.call = async (to, method, req) => {
+      assert.equal(method, METHOD_RANGE_INFO);
+      asked.push(to);
+      const id = (req as { rangeId: number }).rangeId;
+      // Node 2 is down; node 3 follows node 4, which leads.
+      if (to === 2) throw new Error("unreachable");
+      return { ...info(rangeId(id))!, leaderId: nodeId(4), voters: [2, 3, 4] };
+    };
+    const s = await m.status();
+    const r2 = s.ranges.find((r) => r.rangeId === 2)!;
+    assert.equal(r2.leaderId, 4);
+    assert.deepEqual(r2.voters, [2, 3, 4]);
+    assert.deepEqual(asked, [2, 3, 4], "down node, then a follower, then the leader it named");
   });
 
   it("adds joiners to ranges short of the replication factor", async () => {
