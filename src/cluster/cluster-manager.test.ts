@@ -356,3 +356,39 @@ describe("ClusterManager on the meta leader", () => {
     );
   });
 });
+
+describe("ClusterManager's plan", () => {
+  it("takes a range's members from its leader's report, not from a stale range cache", async () => {
+    const { join, host, voters } = await leaderNode();
+    await join(2);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(voters, [1, 2]);
+    host.changes.length = 0;
+    // From now on the cache shows range 2 as it was mid-change (node 2 still a
+    // learner); its leader reports the members as they are.
+    // (A few plans' worth: a planner misled by it would otherwise plan forever.)
+    const cached = host.ranges;
+    let staleViews = 5;
+    host.ranges = () =>
+      staleViews-- > 0
+        ? cached().map((r) => (r.rangeId === 2 ? { ...r, voters: [1], learners: [2] } : r))
+        : cached();
+    host.rangeLoads = () => [
+      {
+        rangeId: rangeId(2),
+        generation: 1,
+        start: Uint8Array.of(2),
+        end: Uint8Array.of(3),
+        keys: 0,
+        bytes: 0,
+        opsPerSec: 0,
+        splitKey: undefined,
+        members: { term: 3, voters: [...voters], learners: [] },
+      },
+    ];
+    await join(3);
+    await new Promise((r) => setTimeout(r, 20));
+    const onRange2 = host.changes.filter(([r]) => r === 2).map(([, c]) => `${c.kind} ${c.nodeId}`);
+    assert.deepEqual(onRange2, ["add-voter 3"]);
+  });
+});

@@ -656,26 +656,43 @@ export class ClusterManager {
     return byNode;
   }
 
-  /** Every range with its members, leader and load (asked of every live node). */
+  /**
+   * Every range with its members, leader and load (asked of every live node).
+   * Members come from the range's leader where it reported them: the range
+   * cache here may lag a change by seconds (this node may hold no replica of
+   * the range, and the meta table is rewritten after the change), and a plan
+   * made from the older membership undoes what the last one did (a "surplus
+   * learner" removed after it had become a voter).
+   */
   private async plannedRanges(): Promise<PlannedRange[]> {
-    const loads = new Map<number, RangeLoadReport>();
-    // This node's own reports first, then the others' (as they were always merged).
-    for (const reports of (await this.gatherLoads()).values()) {
-      for (const l of reports) loads.set(l.rangeId, l);
+    const loads = new Map<number, { from: NodeId; report: RangeLoadReport }>();
+    for (const [from, reports] of await this.gatherLoads()) {
+      for (const report of reports) {
+        // Two nodes may both think they lead (one has not heard of the new
+        // term yet): the newer shape, then the newer term, wins.
+        const had = loads.get(report.rangeId)?.report;
+        if (had === undefined || newerReport(report, had))
+          loads.set(report.rangeId, { from, report });
+      }
     }
     // A stale range cache may show one range as several clipped pieces: plan each range once.
     const seen = new Set<number>();
     const unique = this.o.host.ranges().filter((r) => !seen.has(r.rangeId) && seen.add(r.rangeId));
     return unique.map((r) => {
-      const load = loads.get(r.rangeId);
+      const reported = loads.get(r.rangeId);
+      const load = reported?.report;
+      const fresh =
+        load?.members !== undefined && load.generation >= r.generation ? load : undefined;
+      const start = fresh?.start ?? r.start;
+      const end = fresh?.end ?? r.end;
       return {
         rangeId: rangeId(r.rangeId),
-        voters: r.voters.map((v) => nodeId(v)),
-        learners: r.learners.map((v) => nodeId(v)),
-        leaderId: nodeId(r.leaderId),
-        start: r.start,
-        end: r.end,
-        keyspace: keyspaceOfSpan(r.start, r.end),
+        voters: fresh ? [...fresh.members!.voters] : r.voters.map((v) => nodeId(v)),
+        learners: fresh ? [...fresh.members!.learners] : r.learners.map((v) => nodeId(v)),
+        leaderId: fresh ? reported!.from : nodeId(r.leaderId),
+        start,
+        end,
+        keyspace: keyspaceOfSpan(start, end),
         load: load && { keys: load.keys, bytes: load.bytes, opsPerSec: load.opsPerSec },
         splitKey: load?.splitKey,
         splittable: r.rangeId !== META_RANGE_ID && load?.splitKey !== undefined,
@@ -957,4 +974,10 @@ export class ClusterManager {
         "start it with an empty data directory and --join to add it as a new node",
     );
   }
+}
+
+/** `a` describes a later state of its range than `b`: a newer generation, or the same one at a later term. */
+function newerReport(a: RangeLoadReport, b: RangeLoadReport): boolean {
+  if (a.generation !== b.generation) return a.generation > b.generation;
+  return (a.members?.term ?? 0) > (b.members?.term ?? 0);
 }

@@ -28,6 +28,12 @@ describe("readRangeLoads", () => {
     assert.notEqual(l?.end.buffer, wire.end.buffer);
     assert.equal(l?.splitKey, undefined);
     assert.equal(l?.opsPerSec, 2.5);
+    assert.equal(l?.members, undefined, "an older peer sends no members");
+  });
+
+  it("reads the members a leader reports", () => {
+    const [l] = readRangeLoads([{ ...wire, members: { term: 7, voters: [1, 3], learners: [5] } }]);
+    assert.deepEqual(l?.members, { term: 7, voters: [1, 3], learners: [5] });
   });
 
   it("refuses a reply of the wrong shape", () => {
@@ -37,6 +43,9 @@ describe("readRangeLoads", () => {
       [{ ...wire, opsPerSec: Number.NaN }],
       [{ ...wire, start: "x" }],
       [{ ...wire, generation: undefined }],
+      [{ ...wire, members: { term: 1, voters: [0], learners: [] } }],
+      [{ ...wire, members: { term: 1, voters: [1] } }],
+      [{ ...wire, members: { voters: [1], learners: [] } }],
     ]) {
       assert.throws(
         () => readRangeLoads(bad),

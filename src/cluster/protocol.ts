@@ -12,8 +12,8 @@
  *   cluster.rangeLoads      the load of each range the answering node leads
  *                           (the planner and status ask every live node)
  */
-import { rangeId, TesseraError } from "../lib/index.js";
-import type { RangeLoadReport } from "../range/index.js";
+import { type NodeId, nodeId, rangeId, TesseraError } from "../lib/index.js";
+import type { RangeLoadReport, RangeMembers } from "../range/index.js";
 import type { Liveness } from "./planner/index.js";
 
 export const METHOD_HELLO = "cluster.hello";
@@ -126,8 +126,22 @@ export function readRangeLoads(value: unknown): RangeLoadReport[] {
         o.splitKey === undefined || o.splitKey === null
           ? undefined
           : expectBytes(o, "splitKey", what),
+      ...(o.members === undefined || o.members === null
+        ? {}
+        : { members: readMembers(o.members, what) }),
     };
   });
+}
+
+function readMembers(value: unknown, what: string): RangeMembers {
+  const o = expectObject(value, `${what}'s members`);
+  const ids = (key: string): NodeId[] => {
+    const list = o[key];
+    if (!Array.isArray(list) || !list.every((v) => Number.isSafeInteger(v) && v > 0))
+      throw new TesseraError("PROTOCOL", `${what}'s members: ${key} must be a list of node ids`);
+    return list.map((v: number) => nodeId(v));
+  };
+  return { term: expectInt(o, "term", what), voters: ids("voters"), learners: ids("learners") };
 }
 
 export function readAddresses(obj: Record<string, unknown>, what: string): Addresses {

@@ -53,7 +53,22 @@ export class RangeDirectory {
     this.dirty = true;
   }
 
-  /** The meta table's entry of a range, as last loaded. */
+  /**
+   * This node wrote `entry` to the meta table: the cached copy follows, so
+   * the next comparison with the table is made against what it now holds,
+   * not against the load before the write.
+   */
+  noteMetaWritten(entry: DirectoryEntry): void {
+    this.metaEntries.set(entry.desc.rangeId, entry);
+    this.dirty = true;
+  }
+
+  /** This node deleted range `id`'s entry from the meta table. */
+  noteMetaDeleted(id: RangeId): void {
+    if (this.metaEntries.delete(id)) this.dirty = true;
+  }
+
+  /** The meta table's entry of a range, as last loaded (or as this node last wrote it). */
   metaEntry(id: RangeId): DirectoryEntry | undefined {
     return this.metaEntries.get(id);
   }

@@ -76,7 +76,7 @@ export type {
   TestingKnobs,
 } from "./host-types.js";
 export { ReplicatedKvService } from "./kv-service.js";
-export type { RangeLoadReport, ReplicaLoadReport } from "./range-load.js";
+export type { RangeLoadReport, RangeMembers, ReplicaLoadReport } from "./range-load.js";
 export { Replica } from "./replica.js";
 export {
   DEFAULT_RAFT_TIMING,

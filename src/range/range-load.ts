@@ -37,6 +37,19 @@ export interface RangeLoadReport {
   readonly opsPerSec: number;
   /** Where the range would split; undefined when it cannot (one slot, the meta range). */
   readonly splitKey: Uint8Array | undefined;
+  /**
+   * The replicas as the measuring replica's applied configuration has them
+   * (voters include a joint configuration's outgoing ones), with the term it
+   * saw. From a leader this is the range's current membership, fresher than
+   * any range cache; a report without it (an older peer) leaves the cache's.
+   */
+  readonly members?: RangeMembers;
+}
+
+export interface RangeMembers {
+  readonly term: number;
+  readonly voters: readonly NodeId[];
+  readonly learners: readonly NodeId[];
 }
 
 /** A replica's role and its range's load, for INFO. */
@@ -121,5 +134,15 @@ export function measureRange(
       nowMs,
     ),
     splitKey: size.splitKey,
+    members: membersOf(r),
+  };
+}
+
+function membersOf(r: Replica): RangeMembers {
+  const c = r.confState();
+  return {
+    term: r.term,
+    voters: [...new Set([...c.voters, ...c.votersOutgoing])].sort((a, b) => a - b),
+    learners: [...c.learners].sort((a, b) => a - b),
   };
 }

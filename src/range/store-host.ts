@@ -751,8 +751,13 @@ export class StoreHost {
     this.reconciling = true;
     try {
       // The table is reloaded every few rounds (and on demand by routing misses).
-      if (this.reconcileRounds++ % META_RELOAD_ROUNDS === 0)
+      // After a reload every led range is compared with the table again (in
+      // memory; a write only where they differ): an entry overwritten by an
+      // older leader, or lost with a failed write, is put right.
+      if (this.reconcileRounds++ % META_RELOAD_ROUNDS === 0) {
         await this.refreshDirectory().catch(() => undefined);
+        this.metaConfirmed.clear();
+      }
       await this.reconcileMerges();
       await this.collectGarbage();
       for (const e of [...this.localEntries()]) {
@@ -763,13 +768,19 @@ export class StoreHost {
         if (r?.raftState !== "leader" || !r.isReady()) continue;
         const known = this.directory.metaEntry(e.desc.rangeId);
         if (known !== undefined && known.desc.generation > e.desc.generation) continue;
-        if (known === undefined || !sameEntry(known, e))
+        // `known` is the table as this node last loaded or wrote it: a write is
+        // remembered, or a later change back to an older shape would compare
+        // equal to the pre-write copy and never reach the table.
+        if (known === undefined || !sameEntry(known, e)) {
           await this.service.write(writeEntryCommand(e));
+          this.directory.noteMetaWritten(e);
+        }
         // Then the entries of ranges this one absorbed (lower generation, inside
         // its span) go: in this order the table never leaves their keys unmapped
         // (a reader clips the older entries under the newer one meanwhile).
         for (const id of this.directory.staleMetaWithin(e.desc)) {
           await this.service.write(deleteEntryCommand(id));
+          this.directory.noteMetaDeleted(id);
         }
         this.metaConfirmed.set(e.desc.rangeId, signature);
       }

@@ -15,6 +15,7 @@ import {
   dataRanges,
   evenSplitSlots,
   nodeWarnings,
+  plannedActions,
   type RangeRow,
   rangeTable,
   splitKeyspace,
@@ -89,6 +90,7 @@ describe("locality", { timeout: 240_000 }, () => {
     } catch (e) {
       // What the nodes complained about, to tell why moves stalled.
       process.stdout.write(`${nodeWarnings(cluster.nodes)}\n`);
+      process.stdout.write(`${plannedActions(cluster.nodes)}\n`);
       assert.fail(
         `${String(e)}; ranges: ${last.map((r) => `${r.id}:L${regionOf.get(r.leader) ?? r.leader}[${regionsOf(r)}]${r.learners.length ? `+[${r.learners}]` : ""}`).join(" ")}`,
       );

@@ -375,6 +375,25 @@ export function nodeWarnings(nodes: readonly NodeProcess[], last = 10): string {
     .join("\n");
 }
 
+/** The last actions the meta leaders planned (a planner going round in circles shows here). */
+export function plannedActions(nodes: readonly NodeProcess[], last = 12): string {
+  const lines = nodes.flatMap((n) =>
+    n
+      .output()
+      .split("\n")
+      .filter((l) => l.includes('"msg":"planned action"'))
+      .map((l) => {
+        const rec = JSON.parse(l) as { time: number; action: string };
+        return { time: rec.time, text: `node ${n.nodeId}: ${rec.action}` };
+      }),
+  );
+  lines.sort((a, b) => a.time - b.time);
+  return `last planned actions:\n  ${lines
+    .slice(-last)
+    .map((l) => l.text)
+    .join("\n  ")}`;
+}
+
 // ---- external tools --------------------------------------------------------------
 
 export function has(tool: string): boolean {
