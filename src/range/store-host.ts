@@ -751,12 +751,17 @@ export class StoreHost {
     this.reconciling = true;
     try {
       // The table is reloaded every few rounds (and on demand by routing misses).
-      // After a reload every led range is compared with the table again (in
-      // memory; a write only where they differ): an entry overwritten by an
-      // older leader, or lost with a failed write, is put right.
+      // After a reload, a range confirmed current whose entry the table no longer
+      // holds as confirmed (overwritten by an older leader, or a write lost) is
+      // compared and written again. (Only those: the full comparison also looks
+      // for absorbed entries, a scan of the table per range.)
       if (this.reconcileRounds++ % META_RELOAD_ROUNDS === 0) {
         await this.refreshDirectory().catch(() => undefined);
-        this.metaConfirmed.clear();
+        for (const [id, signature] of this.metaConfirmed) {
+          const known = this.directory.metaEntry(id);
+          if (known === undefined || entrySignature(known) !== signature)
+            this.metaConfirmed.delete(id);
+        }
       }
       await this.reconcileMerges();
       await this.collectGarbage();
