@@ -18,7 +18,7 @@
  * engine is fenced: its writes are ignored and never resolve, so a dead
  * node's leftover promise jobs cannot touch the disk of its successor.
  */
-import { assert } from "../../src/lib/index.js";
+import { assert, equalBytes } from "../../src/lib/index.js";
 import type {
   EngineDb,
   EngineEntry,
@@ -244,8 +244,8 @@ export class SimDisk {
     this.syncing = [];
     this.unsynced = [];
     this.epochFsync++;
-    for (const t of before) for (const op of t.ops) applyOp(this.durable, op);
-    for (const op of ops) applyOp(this.durable, op);
+    for (const t of before) for (const op of t.ops) this.sync(op);
+    for (const op of ops) this.sync(op);
     for (const t of before) t.resolve();
   }
 
@@ -253,6 +253,19 @@ export class SimDisk {
     let n = 0;
     for (const m of this.visible.values()) n += m.bytes();
     return n;
+  }
+
+  /**
+   * Makes one write durable. A write over the damaged value replaces it: the
+   * medium holds good bytes there again, so the damage (and what `repair` and
+   * the durable view would put back) is gone. Keeping it made the durable view
+   * show a torn log entry's old value after the entry had been truncated and
+   * rewritten, so the durability check saw the overwritten term there.
+   */
+  private sync(op: Op): void {
+    applyOp(this.durable, op);
+    const c = this.corrupted;
+    if (c !== undefined && c.db === op.db && equalBytes(c.key, op.key)) this.corrupted = undefined;
   }
 
   private startFsync(): void {
@@ -272,7 +285,7 @@ export class SimDisk {
       this.fsyncsTotal++;
       const done = this.syncing;
       this.syncing = [];
-      for (const t of done) for (const op of t.ops) applyOp(this.durable, op);
+      for (const t of done) for (const op of t.ops) this.sync(op);
       for (const t of done) t.resolve();
       if (this.unsynced.length > 0) this.startFsync();
     });
