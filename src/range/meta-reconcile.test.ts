@@ -13,7 +13,7 @@ import { after, describe, it } from "node:test";
 import { nodeId } from "../lib/index.js";
 import type { DirectoryEntry } from "./directory.js";
 import { entriesOf, readTableCommands } from "./meta-table.js";
-import { SYSTEM_RANGE_ID, USER_RANGE_ID } from "./routing.js";
+import { USER_RANGE_ID } from "./routing.js";
 import { BusCluster, eventually, type TestNode } from "./testing/bus-cluster.js";
 
 const cluster = new BusCluster();
@@ -31,14 +31,7 @@ const members = (e: DirectoryEntry | undefined) =>
 
 describe("the meta table", () => {
   it("follows a replica added and removed again before the table is reloaded", async () => {
-    const n1 = await cluster.add(1);
-    await cluster.add(2);
-    await cluster.add(3);
-    await n1.host.bootstrap([
-      { rangeId: SYSTEM_RANGE_ID, keyspaces: "system", voters: [n1.id] },
-      { rangeId: USER_RANGE_ID, keyspaces: "user", voters: [n1.id] },
-    ]);
-    await cluster.leaderOf(USER_RANGE_ID);
+    const [n1] = (await cluster.bootstrapped(1, 2, 3)) as [TestNode];
     await n1.host.changeReplicas(USER_RANGE_ID, [{ type: "add-voter", nodeId: nodeId(2) }]);
     await eventually("the table to show voters 1 and 2", async () => {
       return members(await metaEntry(n1)) === "1,2/";

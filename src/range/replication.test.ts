@@ -15,14 +15,7 @@ const cluster = new BusCluster();
 const RANGES = [SYSTEM_RANGE_ID, USER_RANGE_ID];
 
 before(async () => {
-  const n1 = await cluster.add(1);
-  await cluster.add(2);
-  await cluster.add(3);
-  await n1.host.bootstrap([
-    { rangeId: SYSTEM_RANGE_ID, keyspaces: "system", voters: [n1.id] },
-    { rangeId: USER_RANGE_ID, keyspaces: "user", voters: [n1.id] },
-  ]);
-  await cluster.leaderOf(USER_RANGE_ID);
+  await cluster.bootstrapped(1, 2, 3);
 });
 after(() => cluster.close());
 

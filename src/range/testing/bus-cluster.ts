@@ -18,6 +18,7 @@ import {
 import { Store } from "../../storage/index.js";
 import { DEFAULT_BUS_LIMITS, TcpBus } from "../../transport/index.js";
 import type { StoreHostLimits, TestingKnobs } from "../host-types.js";
+import { SYSTEM_RANGE_ID, USER_RANGE_ID } from "../routing.js";
 import { StoreHost } from "../store-host.js";
 import { systemTimers } from "../system-timers.js";
 
@@ -110,6 +111,22 @@ export class BusCluster {
     const node: TestNode = { id: nid, dir, store, bus, host, stopped: false };
     this.nodes.set(id, node);
     return node;
+  }
+
+  /**
+   * Nodes `ids` joined, the first bootstrapping the meta range and the user
+   * range as their only voter; resolves once the user range has a leader.
+   */
+  async bootstrapped(...ids: number[]): Promise<TestNode[]> {
+    const nodes: TestNode[] = [];
+    for (const id of ids) nodes.push(await this.add(id));
+    const first = nodes[0]!;
+    await first.host.bootstrap([
+      { rangeId: SYSTEM_RANGE_ID, keyspaces: "system", voters: [first.id] },
+      { rangeId: USER_RANGE_ID, keyspaces: "user", voters: [first.id] },
+    ]);
+    await this.leaderOf(USER_RANGE_ID);
+    return nodes;
   }
 
   node(id: number): TestNode {
