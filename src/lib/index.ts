@@ -3,6 +3,7 @@ export * from "./assert.js";
 export * from "./bytes.js";
 export * from "./clock.js";
 export * from "./crc16.js";
+export * from "./due-queue.js";
 export * from "./errors.js";
 export * from "./glob.js";
 export * from "./hlc.js";

@@ -47,10 +47,20 @@ export class RangeDirectory {
     private readonly fixed: readonly DirectoryEntry[] = [],
   ) {}
 
-  /** Replaces the meta table's entries (a fresh load). */
-  setMeta(entries: readonly DirectoryEntry[]): void {
-    this.metaEntries = new Map(entries.map((e) => [e.desc.rangeId, e] as const));
-    this.dirty = true;
+  /**
+   * Replaces the meta table's entries (a fresh load); returns the ranges
+   * whose entry is not the very object held before (new, changed or gone).
+   * A load that reuses the entries of the last one (meta-table.ts,
+   * `MetaTableDecoder`) changes nothing and rebuilds nothing.
+   */
+  setMeta(entries: readonly DirectoryEntry[]): RangeId[] {
+    const next = new Map(entries.map((e) => [e.desc.rangeId, e] as const));
+    const changed: RangeId[] = [];
+    for (const [id, e] of next) if (this.metaEntries.get(id) !== e) changed.push(id);
+    for (const id of this.metaEntries.keys()) if (!next.has(id)) changed.push(id);
+    this.metaEntries = next;
+    if (changed.length > 0) this.dirty = true;
+    return changed;
   }
 
   /**

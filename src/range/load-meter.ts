@@ -19,6 +19,10 @@
  * of the range they came from. Until a window spans `rateSpanMsMin`, the
  * rate reads 0 (unknown yet; the planner reads that as "not busy").
  *
+ * An idle range costs no allocation: a full window whose samples all equal
+ * the counter (nothing happened over it) moves on by reusing its oldest
+ * sample as the newest.
+ *
  * Pure: time comes in as arguments.
  */
 import { assert, type RangeId } from "../lib/index.js";
@@ -51,18 +55,21 @@ export interface OpsCounter {
 
 interface Sample {
   readonly ops: number;
-  readonly atMs: number;
+  atMs: number;
 }
 
 interface Window {
   readonly generation: number;
   /** Oldest first; at most `windowSamples`. */
   readonly samples: Sample[];
+  /** The sample round that last saw the range (ranges not seen are forgotten). */
+  seenIn: number;
 }
 
 export class LoadMeter {
   private readonly windows = new Map<RangeId, Window>();
   private lastSampleAtMs = Number.NEGATIVE_INFINITY;
+  private sampleRounds = 0;
 
   constructor(private readonly settings: LoadMeterSettings = DEFAULT_LOAD_METER_SETTINGS) {
     assert(settings.sampleIntervalMs > 0, "load meter: sampleIntervalMs must be positive");
@@ -78,12 +85,15 @@ export class LoadMeter {
   maybeSample(nowMs: number, counters: Iterable<OpsCounter>): boolean {
     if (nowMs - this.lastSampleAtMs < this.settings.sampleIntervalMs) return false;
     this.lastSampleAtMs = nowMs;
-    const seen = new Set<RangeId>();
+    const round = ++this.sampleRounds;
+    let seen = 0;
     for (const c of counters) {
-      seen.add(c.rangeId);
-      this.record(c, nowMs);
+      this.record(c, nowMs, round);
+      seen++;
     }
-    for (const id of this.windows.keys()) if (!seen.has(id)) this.windows.delete(id);
+    if (seen < this.windows.size) {
+      for (const [id, w] of this.windows) if (w.seenIn !== round) this.windows.delete(id);
+    }
     return true;
   }
 
@@ -102,13 +112,25 @@ export class LoadMeter {
     return this.windows.size;
   }
 
-  private record(c: OpsCounter, nowMs: number): void {
+  private record(c: OpsCounter, nowMs: number, round: number): void {
     const w = this.windows.get(c.rangeId);
     if (w === undefined || !this.continues(w, c)) {
       this.windows.set(c.rangeId, {
         generation: c.generation,
         samples: [{ ops: c.opsTotal, atMs: nowMs }],
+        seenIn: round,
       });
+      return;
+    }
+    w.seenIn = round;
+    const s = w.samples;
+    if (s.length === this.settings.windowSamples && s[0]!.ops === c.opsTotal) {
+      // Flat (the counter never decreases, so every sample equals it): the
+      // oldest sample is reused as the newest, the window is what a new one
+      // would make.
+      const oldest = s.shift()!;
+      oldest.atMs = nowMs;
+      s.push(oldest);
       return;
     }
     w.samples.push({ ops: c.opsTotal, atMs: nowMs });

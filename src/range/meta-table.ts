@@ -16,6 +16,7 @@
  */
 import type { KvReply, ReadCommand, WriteCommand } from "../kv/index.js";
 import {
+  equalBytes,
   type NodeId,
   nodeId,
   type RangeId,
@@ -116,12 +117,38 @@ export function readTableCommands(last: number): ReadCommand[] {
 
 /** The entries of MGET replies of `readTableCommands`. */
 export function entriesOf(replies: readonly KvReply[]): DirectoryEntry[] {
-  const out: DirectoryEntry[] = [];
-  for (const r of replies) {
-    if (r.t !== "array") throw new TesseraError("INTERNAL", "reading the meta table failed");
-    for (const v of r.v) if (v.t === "bulk") out.push(decodeMetaEntry(v.v));
+  return new MetaTableDecoder().entriesOf(replies);
+}
+
+/**
+ * Decodes loads of the table, reusing the entry of the last load for a
+ * value that did not change: a reload of a table of thousands of ranges
+ * that changed in a few decodes those few, and an unchanged entry keeps its
+ * identity, so a consumer sees what changed by comparing references.
+ */
+export class MetaTableDecoder {
+  private last = new Map<number, { readonly bytes: Uint8Array; readonly entry: DirectoryEntry }>();
+
+  entriesOf(replies: readonly KvReply[]): DirectoryEntry[] {
+    const out: DirectoryEntry[] = [];
+    const next = new Map<number, { readonly bytes: Uint8Array; readonly entry: DirectoryEntry }>();
+    // Replies hold ranges/1 … ranges/<last> in order: a value's position is its range id.
+    let id = 0;
+    for (const r of replies) {
+      if (r.t !== "array") throw new TesseraError("INTERNAL", "reading the meta table failed");
+      for (const v of r.v) {
+        id++;
+        if (v.t !== "bulk") continue;
+        const known = this.last.get(id);
+        const entry =
+          known !== undefined && equalBytes(known.bytes, v.v) ? known.entry : decodeMetaEntry(v.v);
+        next.set(id, { bytes: v.v, entry });
+        out.push(entry);
+      }
+    }
+    this.last = next;
+    return out;
   }
-  return out;
 }
 
 export function writeEntryCommand(e: DirectoryEntry): WriteCommand {

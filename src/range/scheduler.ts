@@ -62,8 +62,8 @@ export interface SchedulerOptions {
   readonly transport: RaftTransport;
   /** Called once with the error that stopped the scheduler. */
   readonly onFatal: (error: unknown) => void;
-  /** Called on every tick after the replicas ticked (background work: expiry). */
-  readonly onTick?: () => void;
+  /** Called on every tick after the replicas ticked, with the awake ones (background work: expiry). */
+  readonly onTick?: (awake: ReadonlySet<Replica>) => void;
   /** TEST-ONLY (the `ackBeforeSync` knob): go on without waiting for each batch's fsync. */
   readonly commitWithoutSync?: boolean;
 }
@@ -239,7 +239,7 @@ export class StoreScheduler {
     const { pings, wake } = this.liveness.tick();
     if (pings.length > 0) this.options.transport.send(LIVENESS_RANGE_ID, pings);
     for (const id of wake) this.replicas.get(id)?.unquiesce({ leaderSilent: true });
-    this.options.onTick?.();
+    this.options.onTick?.(this.awake);
     if (this.dirty.size > 0) this.kick();
   }
 

@@ -11,8 +11,11 @@ import {
   keyspaceId,
   nodeId,
   rangeId,
+  slotBoundaryKey,
 } from "../lib/index.js";
 import { LmdbStore } from "../storage/index.js";
+import { EXPIRER_SWEEP_MS } from "./expirer.js";
+import { USER_RANGE_ID } from "./routing.js";
 import { StoreHost, type StoreHostLimits } from "./store-host.js";
 
 type Node = { store: LmdbStore; host: StoreHost };
@@ -197,6 +200,52 @@ describe("StoreHost (one node)", () => {
     while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.equal(n.host.service.keyspaceStats()[0]?.keys, 1);
     assert.ok(n.host.stats().keysExpiredTotal >= 1);
+    await close(n);
+  });
+
+  it("deletes a key that expires while its range sleeps, when it falls due", async () => {
+    const n = await open(tempDir());
+    await n.host.service.write(set("later", "v", 1500));
+    // Every range goes to sleep: no tick visits their expirers any more.
+    const asleep = () => n.host.stats().rangesQuiesced === n.host.stats().rangesTotal;
+    const sleepBy = Date.now() + 1000;
+    while (!asleep() && Date.now() < sleepBy) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(asleep(), "the ranges went to sleep");
+    assert.equal(n.host.stats().keysExpiredTotal, 0);
+    // Due at 1.5 s; the sweep of every expirer comes only every EXPIRER_SWEEP_MS.
+    assert.ok(EXPIRER_SWEEP_MS >= 5000);
+    const deadline = Date.now() + 3000;
+    while (n.host.stats().keysExpiredTotal < 1 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    assert.equal(n.host.stats().keysExpiredTotal, 1);
+    assert.equal(n.host.service.keyspaceStats()[0]?.keys ?? 0, 0);
+    await close(n);
+  });
+
+  it("reloads the range cache only when the meta table changed", async () => {
+    const n = await open(tempDir());
+    const pause = () => new Promise((r) => setTimeout(r, 60)); // past the reloads' least interval
+    // The host writes the table itself now and then (leaders, at start): look
+    // for two reloads with no change to the meta range between them.
+    let checked = false;
+    for (let i = 0; i < 50 && !checked; i++) {
+      await pause();
+      await n.host.refreshDirectory();
+      const version = n.host.metaVersion();
+      const table = n.host.directory.all();
+      await pause();
+      await n.host.refreshDirectory();
+      if (n.host.metaVersion() !== version) continue;
+      assert.equal(n.host.directory.all(), table, "nothing changed: nothing read, nothing rebuilt");
+      checked = true;
+    }
+    assert.ok(checked);
+    const before = n.host.directory.all().length;
+    const right = await n.host.split(USER_RANGE_ID, slotBoundaryKey(KS, 8192));
+    await pause();
+    await n.host.refreshDirectory();
+    assert.equal(n.host.directory.all().length, before + 1);
+    assert.ok(n.host.directory.byId(right));
     await close(n);
   });
 

@@ -33,7 +33,7 @@ import {
   term,
   rangeId as toRangeId,
 } from "../lib/index.js";
-import { EMPTY_CONF_STATE, type Message } from "../raft/index.js";
+import { type ConfState, EMPTY_CONF_STATE, type Message } from "../raft/index.js";
 import type { RangeLogStorage, Store } from "../storage/index.js";
 import type { Bus } from "../transport/index.js";
 import {
@@ -45,7 +45,7 @@ import {
   rangesOverlap,
 } from "./descriptor.js";
 import { type DirectoryEntry, RangeDirectory } from "./directory.js";
-import { Expirer } from "./expirer.js";
+import { Expirer, Expirers } from "./expirer.js";
 import { Forwarder, markLocal } from "./forwarding.js";
 import type {
   BootstrapRange,
@@ -61,8 +61,8 @@ import { changeReplicasOnLeader } from "./membership.js";
 import {
   allocateRangeIdCommand,
   deleteEntryCommand,
-  entriesOf,
   lastRangeId,
+  MetaTableDecoder,
   mergeDecisionCommand,
   rangeIdFromReply,
   readMergeDecisionCommand,
@@ -157,8 +157,8 @@ function sameMembers(a: DirectoryEntry, b: DirectoryEntry): boolean {
 const REFRESH_MIN_MS = 50;
 /** How often each node brings the meta table in step with the ranges it leads. */
 const RECONCILE_INTERVAL_MS = 1000;
-/** Reconcile rounds between two reloads of the meta table. */
-const META_RELOAD_ROUNDS = 5;
+/** Least time between two reloads of the meta table by reconciliation. */
+const META_RELOAD_MS = 5_000;
 const TRANSFER_LEADER_METHOD = "range.transferLeader";
 
 /** Raft messages only a range's leader sends: they may create a replica here. */
@@ -176,7 +176,7 @@ export class StoreHost {
   private readonly tickMs: number;
   private readonly timing: RaftTiming;
   private readonly scheduler: StoreScheduler;
-  private readonly expirers = new Map<RangeId, Expirer>();
+  private readonly expirers: Expirers;
   private readonly forwarder: Forwarder;
   private readonly sender: SnapshotSender | undefined;
   private receiver: SnapshotReceiver | undefined;
@@ -188,6 +188,24 @@ export class StoreHost {
   ]);
   private refreshing: Promise<void> | undefined;
   private lastRefreshMs = Number.NEGATIVE_INFINITY;
+  private readonly metaDecoder = new MetaTableDecoder();
+  /**
+   * The local meta replica and its applied index when the table was last
+   * loaded from it: while both stay, the table has not changed (every change
+   * to it is an entry the meta range applies), and a reload reads nothing.
+   */
+  private metaLoadedAt: { readonly replica: Replica; readonly applied: number } | undefined;
+  /** Each local replica's range cache entry, kept while its descriptor, configuration and leader stay. */
+  private readonly entryCache = new WeakMap<
+    Replica,
+    {
+      readonly desc: RangeDescriptor;
+      readonly conf: ConfState;
+      readonly leader: NodeId;
+      readonly entry: DirectoryEntry;
+      readonly signature: string;
+    }
+  >();
   private reconciling = false;
   private reconcileTimer: { cancel(): void } | undefined;
   /** Each range's ops per second (sampled on the tick; reading it changes nothing). */
@@ -199,7 +217,7 @@ export class StoreHost {
    * current in the meta table (forgotten when leadership moves, see below).
    */
   private readonly metaConfirmed = new Map<RangeId, string>();
-  private reconcileRounds = 0;
+  private lastReconcileReloadMs = Number.NEGATIVE_INFINITY;
   /** Replicas to check for garbage collection at the next round (they blocked a snapshot). */
   private readonly gcSuspects = new Set<RangeId>();
 
@@ -207,6 +225,7 @@ export class StoreHost {
     const { store, clock } = options;
     this.store = store;
     this.clock = clock;
+    this.expirers = new Expirers(clock);
     this.bus = options.bus;
     this.timers = options.timers ?? systemTimers;
     this.nodeId = options.nodeId ?? store.identity.nodeId;
@@ -229,8 +248,8 @@ export class StoreHost {
         : new LoneNodeTransport(),
       onFatal: options.onFatal,
       ...(options.knobs?.ackBeforeSync ? { commitWithoutSync: true } : {}),
-      onTick: () => {
-        for (const e of this.expirers.values()) e.maybeRun();
+      onTick: (awake) => {
+        this.expirers.tick(awake);
         if (this.loadMeter.maybeSample(this.clock.monotonicMs(), this.opsCounters())) {
           this.loadSamplesTotal++;
         }
@@ -406,12 +425,10 @@ export class StoreHost {
     const s = this.scheduler.stats();
     let pendingWrites = 0;
     for (const r of this.scheduler.all()) pendingWrites += r.pendingWrites;
-    let keysExpiredTotal = 0;
-    for (const e of this.expirers.values()) keysExpiredTotal += e.keysExpiredTotal;
     return {
       batchesTotal: s.batchesTotal,
       readiesTotal: s.readiesTotal,
-      keysExpiredTotal,
+      keysExpiredTotal: this.expirers.keysExpiredTotal,
       pendingWrites,
       rangesTotal: s.rangesTotal,
       rangesQuiesced: s.rangesQuiesced,
@@ -467,14 +484,28 @@ export class StoreHost {
     });
     this.scheduler.add(replica);
     this.directory.invalidate();
-    this.expirers.set(
+    this.expirers.add(
       id,
-      new Expirer(replica, this.clock, {
-        intervalMs: this.tickMs,
-        batchKeysMax: o.limits.expireBatchKeysMax,
-      }),
+      (onQuiet) =>
+        new Expirer(replica, this.clock, {
+          intervalMs: this.tickMs,
+          batchKeysMax: o.limits.expireBatchKeysMax,
+          onQuiet,
+        }),
     );
     return replica;
+  }
+
+  /** The local meta replica's applied index (it moves with every change to the meta table). */
+  metaVersion(): number | undefined {
+    const meta = this.scheduler.replica(META_RANGE.rangeId);
+    return meta?.isInitialized && !meta.isClosed ? meta.appliedIndex : undefined;
+  }
+
+  /** Whether this node holds a replica of `desc`'s range with that very descriptor applied. */
+  holdsCurrent(desc: RangeDescriptor): boolean {
+    const r = this.scheduler.replica(desc.rangeId);
+    return r !== undefined && !r.isClosed && r.descriptorIfKnown === desc;
   }
 
   /** Whether range `id` was merged into another range here (it never comes back). */
@@ -701,16 +732,42 @@ export class StoreHost {
   /** The initialized replicas here, as range cache entries (authoritative for their ranges). */
   private *localEntries(): Iterable<DirectoryEntry> {
     for (const r of this.scheduler.all()) {
-      const desc = r.descriptorIfKnown;
-      if (desc === undefined || r.isClosed) continue;
-      const c = r.confState();
-      yield {
-        desc,
-        voters: [...new Set([...c.voters, ...c.votersOutgoing])].sort((a, b) => a - b),
-        learners: [...c.learners].sort((a, b) => a - b),
-        ...(r.leaderId !== 0 ? { leaderId: r.leaderId } : {}),
-      };
+      const e = this.localEntry(r);
+      if (e !== undefined) yield e.entry;
     }
+  }
+
+  /**
+   * Replica `r` as a range cache entry with its signature; undefined before
+   * its first snapshot or once closed. The same object while the replica's
+   * descriptor, configuration and leader stay (all immutable values, so
+   * comparing references is enough): thousands of idle ranges cost a lookup
+   * each, not a rebuild.
+   */
+  private localEntry(
+    r: Replica,
+  ): { readonly entry: DirectoryEntry; readonly signature: string } | undefined {
+    const desc = r.descriptorIfKnown;
+    if (desc === undefined || r.isClosed) return undefined;
+    const conf = r.confState();
+    const leader = r.leaderId;
+    const known = this.entryCache.get(r);
+    if (
+      known !== undefined &&
+      known.desc === desc &&
+      known.conf === conf &&
+      known.leader === leader
+    )
+      return known;
+    const entry: DirectoryEntry = {
+      desc,
+      voters: [...new Set([...conf.voters, ...conf.votersOutgoing])].sort((a, b) => a - b),
+      learners: [...conf.learners].sort((a, b) => a - b),
+      ...(leader !== 0 ? { leaderId: leader } : {}),
+    };
+    const fresh = { desc, conf, leader, entry, signature: entrySignature(entry) };
+    this.entryCache.set(r, fresh);
+    return fresh;
   }
 
   /**
@@ -725,14 +782,35 @@ export class StoreHost {
       return Promise.resolve();
     }
     this.lastRefreshMs = now;
-    const level = this.scheduler.replica(META_RANGE.rangeId)?.isInitialized ? "any" : "strong";
+    const meta = this.scheduler.replica(META_RANGE.rangeId);
+    const local = meta?.isInitialized === true && !meta.isClosed ? meta : undefined;
+    if (
+      local !== undefined &&
+      this.metaLoadedAt?.replica === local &&
+      this.metaLoadedAt.applied === local.appliedIndex
+    )
+      return Promise.resolve();
+    // Read at "any" from the local replica: what it applied by now, at least.
+    const mark = local && { replica: local, applied: local.appliedIndex };
     this.refreshing = (async () => {
       try {
+        const level = local ? "any" : "strong";
         const last = lastRangeId(await this.service.read(readNextIdCommand(), level));
         const replies = await Promise.all(
           readTableCommands(last).map((c) => this.service.read(c, level)),
         );
-        this.directory.setMeta(entriesOf(replies));
+        const changed = this.directory.setMeta(this.metaDecoder.entriesOf(replies));
+        this.metaLoadedAt = mark;
+        // A range confirmed current whose entry the table no longer holds as
+        // confirmed (overwritten by an older leader, or a write lost) is
+        // compared and written again at the next reconciliation.
+        for (const id of changed) {
+          const confirmed = this.metaConfirmed.get(id);
+          if (confirmed === undefined) continue;
+          const known = this.directory.metaEntry(id);
+          if (known === undefined || entrySignature(known) !== confirmed)
+            this.metaConfirmed.delete(id);
+        }
       } finally {
         this.refreshing = undefined;
       }
@@ -750,25 +828,25 @@ export class StoreHost {
     if (this.reconciling || this.stopped) return;
     this.reconciling = true;
     try {
-      // The table is reloaded every few rounds (and on demand by routing misses).
-      // After a reload, a range confirmed current whose entry the table no longer
-      // holds as confirmed (overwritten by an older leader, or a write lost) is
-      // compared and written again. (Only those: the full comparison also looks
-      // for absorbed entries, a scan of the table per range.)
-      if (this.reconcileRounds++ % META_RELOAD_ROUNDS === 0) {
+      // The table is reloaded every few seconds (and on demand by routing
+      // misses); a reload unconfirms the ranges whose entry changed under them
+      // (refreshDirectory). Only those are compared again: the full comparison
+      // also looks for absorbed entries, a scan of the table per range.
+      const now = this.clock.monotonicMs();
+      if (now - this.lastReconcileReloadMs >= META_RELOAD_MS) {
+        this.lastReconcileReloadMs = now;
         await this.refreshDirectory().catch(() => undefined);
-        for (const [id, signature] of this.metaConfirmed) {
-          const known = this.directory.metaEntry(id);
-          if (known === undefined || entrySignature(known) !== signature)
-            this.metaConfirmed.delete(id);
-        }
       }
       await this.reconcileMerges();
       await this.collectGarbage();
-      for (const e of [...this.localEntries()]) {
-        const signature = entrySignature(e);
+      const due: { entry: DirectoryEntry; signature: string }[] = [];
+      for (const r of this.scheduler.all()) {
+        const local = this.localEntry(r);
         // Unchanged since this node last found or wrote it current: nothing to do.
-        if (this.metaConfirmed.get(e.desc.rangeId) === signature) continue;
+        if (local === undefined || this.metaConfirmed.get(r.rangeId) === local.signature) continue;
+        due.push(local);
+      }
+      for (const { entry: e, signature } of due) {
         const r = this.scheduler.replica(e.desc.rangeId);
         if (r?.raftState !== "leader" || !r.isReady()) continue;
         const known = this.directory.metaEntry(e.desc.rangeId);

@@ -47,6 +47,7 @@ export function clusterHostOf(host: StoreHost): ClusterHost {
     transferLeader: (id, to) => host.transferLeader(id, to),
     ranges: () => host.service.ranges(),
     refreshRanges: () => host.refreshDirectory(),
+    metaVersion: () => host.metaVersion(),
     rangeLoads: () => host.rangeLoads(),
     split: (id, key) => host.split(id, key),
     merge: (left, right) => host.merge(left, right),
@@ -73,10 +74,14 @@ export function respAdminOf(
       const key = slotBoundaryKey(keyspaceId(0), slot);
       // The range cache may lag a split just made (applied on the leader, not
       // yet here): a refusal for a key outside the range is retried on a
-      // fresher view.
+      // fresher view. A range held here is known as applied, so the first
+      // attempt reloads the meta table only for a range held elsewhere.
       for (let attempt = 0; ; attempt++) {
-        host.directory.invalidate();
-        await host.refreshDirectory().catch(() => undefined);
+        const cached = host.directory.lookup(key);
+        if (attempt > 0 || cached === undefined || !host.holdsCurrent(cached.desc)) {
+          host.directory.invalidate();
+          await host.refreshDirectory().catch(() => undefined);
+        }
         const owner = host.directory.lookup(key);
         try {
           if (owner === undefined)
