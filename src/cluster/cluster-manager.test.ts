@@ -15,7 +15,7 @@ import {
 } from "../lib/index.js";
 import type { KvService } from "../range/index.js";
 import type { Bus, CallHandler } from "../transport/index.js";
-import { ClusterManager } from "./cluster-manager.js";
+import { ClusterManager, PLAN_QUIET_MAX_MS, quietPause } from "./cluster-manager.js";
 import type { ClusterHost, RangeReplicaInfo } from "./host.js";
 import { DEFAULT_CLUSTER_LIMITS } from "./limits.js";
 import type { ReplicaChange } from "./planner/index.js";
@@ -73,6 +73,7 @@ function fakeHost(
         leaderId: 1,
       })),
     refreshRanges: async () => {},
+    metaVersion: () => undefined,
     rangeLoads: () => [],
     split: async () => rangeId(9),
     merge: async () => {},
@@ -114,7 +115,7 @@ function fakeBus(): Bus & { handlers: Map<string, CallHandler>; peers: Map<numbe
   };
 }
 
-async function leaderNode() {
+async function leaderNode(timers: Timers = noTimers) {
   const kv = new KvHarness();
   const voters = [nodeId(1)];
   const host = fakeHost(kv, voters);
@@ -136,7 +137,7 @@ async function leaderNode() {
     rangeIds: [rangeId(1), rangeId(2)],
     replicationFactor: 3,
     limits: DEFAULT_CLUSTER_LIMITS,
-    timers: noTimers,
+    timers,
     clock: { nowMs: () => now, monotonicMs: () => now },
     logger: { info() {}, warn() {}, error() {} },
     onRemoved: (msg) => removed.push(msg),
@@ -390,5 +391,74 @@ describe("ClusterManager's plan", () => {
     await new Promise((r) => setTimeout(r, 20));
     const onRange2 = host.changes.filter(([r]) => r === 2).map(([, c]) => `${c.kind} ${c.nodeId}`);
     assert.deepEqual(onRange2, ["add-voter 3"]);
+  });
+
+  it("plans less often while nothing changes and there is nothing to do, at once after a change", async () => {
+    // The periodic loops run when the test says (each call: one second passed).
+    const loops: (() => void)[] = [];
+    const timers: Timers = {
+      ...noTimers,
+      every: (_ms, fn) => {
+        loops.push(fn);
+        return { cancel() {} };
+      },
+    };
+    const { host, advance, join } = await leaderNode(timers);
+    let version = 1;
+    host.metaVersion = () => version;
+    let passes = 0;
+    const load = (id: number) => ({
+      rangeId: rangeId(id),
+      generation: 1,
+      start: Uint8Array.of(id),
+      end: Uint8Array.of(id + 1),
+      keys: 0,
+      bytes: 0,
+      opsPerSec: 0,
+      splitKey: undefined,
+      members: {
+        term: 1,
+        voters: host
+          .ranges()
+          .find((r) => r.rangeId === id)!
+          .voters.map((v) => nodeId(v)),
+        learners: [],
+      },
+    });
+    // Each pass gathers every range's load once (one node: this one).
+    host.rangeLoads = () => {
+      passes++;
+      return [load(1), load(2)];
+    };
+    const second = async () => {
+      advance(1000);
+      for (const fn of loops) fn();
+      await new Promise((r) => setTimeout(r, 1));
+    };
+    // One node for three replicas: nothing can be done; every range is settled.
+    for (let s = 0; s < 60; s++) await second();
+    // Pauses double from a second to PLAN_QUIET_MAX_MS: 1, 2, 4, 8, 8, … s.
+    assert.equal(quietPause(1000, 1), 1000);
+    assert.equal(quietPause(1000, 5), PLAN_QUIET_MAX_MS);
+    assert.ok(
+      passes >= (60 / PLAN_QUIET_MAX_MS) * 1000 && passes <= 12,
+      `${passes} passes in 60 s`,
+    );
+    // The meta table changed (a split, a move, a leader): the next second plans.
+    const before = passes;
+    version++;
+    await second();
+    assert.equal(passes, before + 1);
+    // Quiet again for a while; then a node joins: the next second plans (it adds the node).
+    for (let s = 0; s < 20; s++) await second();
+    const quiet = passes;
+    host.changes.length = 0;
+    await join(2);
+    await second();
+    assert.ok(passes > quiet);
+    assert.deepEqual(host.changes.map(([r, c]) => `${r}:${c.kind} ${c.nodeId}`).sort(), [
+      "1:add-voter 2",
+      "2:add-voter 2",
+    ]);
   });
 });

@@ -93,8 +93,19 @@ import {
 
 /** The pause before planning again after a pass that changed something. */
 const REPLAN_AFTER_MS = 50;
+/**
+ * The longest pause between two planning passes while they find nothing to
+ * do and nothing they read changed (see `replicatePass`): how late a range
+ * that became too big or too busy since may be noticed.
+ */
+export const PLAN_QUIET_MAX_MS = 8_000;
 /** Ranges a decommission or removal changes at once. */
 const TAKE_OUT_PARALLEL_RANGES = 4;
+
+/** The pause before the next planning pass after `quietPasses` quiet ones: doubling, bounded. */
+export function quietPause(intervalMs: number, quietPasses: number): number {
+  return Math.min(PLAN_QUIET_MAX_MS, intervalMs * 2 ** Math.max(0, quietPasses - 1));
+}
 
 function describeAction(a: PlannedAction): string {
   switch (a.kind) {
@@ -154,6 +165,10 @@ export class ClusterManager {
   private queue: Promise<unknown> = Promise.resolve();
   private wasMetaLeader = false;
   private replicating = false;
+  /** Passes in a row that planned nothing, with every range settled (see `replicatePass`). */
+  private quietPasses = 0;
+  private lastPassMs = Number.NEGATIVE_INFINITY;
+  private lastPassInputs = "";
   private pinging = false;
   private pingTarget = 0;
   private lastPing: PingReply | undefined;
@@ -583,6 +598,23 @@ export class ClusterManager {
    */
   private async replicatePass(): Promise<void> {
     if (this.stopped || this.replicating || !this.isMetaLeader()) return;
+    // Quiet backoff: after passes that planned nothing while every range was
+    // settled, the next waits longer (up to PLAN_QUIET_MAX_MS) unless what it
+    // reads changed: the nodes and their liveness, or the meta table (every
+    // split, merge, move and leader change is written there). What it cannot
+    // see without asking every node, a range growing too big or too busy, is
+    // noticed that much later. A node holding thousands of idle ranges so
+    // does not gather and plan them all every second.
+    const inputs = this.planInputs();
+    const now = this.o.clock.monotonicMs();
+    if (
+      this.quietPasses > 0 &&
+      inputs === this.lastPassInputs &&
+      now - this.lastPassMs < quietPause(this.o.limits.replicateIntervalMs, this.quietPasses)
+    )
+      return;
+    this.lastPassMs = now;
+    this.lastPassInputs = inputs;
     this.replicating = true;
     // A plan is bounded; while it finds work, plan again at once.
     let again = false;
@@ -596,6 +628,10 @@ export class ClusterManager {
           ranges,
           settings: this.plannerSettings(),
         });
+        const settled = ranges.every(
+          (r) => r.learners.length === 0 && r.leaderId !== 0 && r.load !== undefined,
+        );
+        this.quietPasses = actions.length === 0 && settled ? this.quietPasses + 1 : 0;
         const results = await Promise.allSettled(actions.map((a) => this.execute(a)));
         // Plan again soon only after a change to the replica sets or the range
         // table succeeded (leader moves settle on their own; a failing action
@@ -617,6 +653,14 @@ export class ClusterManager {
       this.replicating = false;
     }
     if (again) this.o.timers.after(REPLAN_AFTER_MS, () => void this.replicatePass());
+  }
+
+  /** What a planning pass reads that changes without asking other nodes (see `replicatePass`). */
+  private planInputs(): string {
+    const nodes = this.nodeViews()
+      .map((v) => `${v.record.id}:${v.record.state}:${v.liveness}:${v.record.address}`)
+      .join(",");
+    return `${this.o.host.metaVersion() ?? "-"}|${nodes}`;
   }
 
   private plannerSettings(): PlannerSettings {

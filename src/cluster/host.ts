@@ -36,6 +36,12 @@ export interface ClusterHost {
   /** Reloads the range cache from the meta table. */
   refreshRanges(): Promise<void>;
   /**
+   * A number that changes whenever the meta table may have (the local meta
+   * replica's applied index); undefined when this node holds no replica of
+   * the meta range.
+   */
+  metaVersion(): number | undefined;
+  /**
    * The load of each range this node leads. Reading it changes nothing (the
    * planner and status both read it, at any time).
    */

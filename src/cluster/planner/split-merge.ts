@@ -134,14 +134,18 @@ function overload(
     return undefined;
   }
   if (!insideSpan(key, r.start, r.end) || !ctx.canLead(r)) return undefined;
-  const ratios: [number, string][] = [
-    [load.bytes / s.splitBytesMax, `${load.bytes} bytes > ${s.splitBytesMax}`],
-    [load.keys / s.splitKeysMax, `${load.keys} keys > ${s.splitKeysMax}`],
-    [load.opsPerSec / s.splitOpsPerSecMax, `${load.opsPerSec} ops/s > ${s.splitOpsPerSecMax}`],
-  ];
-  ratios.sort((a, b) => b[0] - a[0]);
-  const [severity, what] = ratios[0] as [number, string];
+  // Every range is looked at on every pass: the reason is worded only for one that splits.
+  const bytes = load.bytes / s.splitBytesMax;
+  const keys = load.keys / s.splitKeysMax;
+  const ops = load.opsPerSec / s.splitOpsPerSecMax;
+  const severity = Math.max(bytes, keys, ops);
   if (!(severity > 1)) return undefined;
+  const what =
+    severity === bytes
+      ? `${load.bytes} bytes > ${s.splitBytesMax}`
+      : severity === keys
+        ? `${load.keys} keys > ${s.splitKeysMax}`
+        : `${load.opsPerSec} ops/s > ${s.splitOpsPerSecMax}`;
   return { severity, why: `range ${r.rangeId} holds or serves too much: ${what}` };
 }
 
