@@ -38,4 +38,17 @@ describe("RangeDirectory", () => {
     const merged = { rangeId: rangeId(2), start: at(0), end: at(200), generation: 8 };
     assert.deepEqual(d.staleMetaWithin(merged), [9]);
   });
+
+  it("keeps its table when a range held here is written to the meta table, rebuilds it for others", () => {
+    const d = new RangeDirectory({ localRanges: () => [entry(2, 0, 100, 3)] });
+    d.setMeta([entry(2, 0, 100, 2), entry(5, 100, 300, 2)]);
+    const table = d.all();
+    d.noteMetaWritten(entry(2, 0, 100, 3));
+    assert.equal(d.all(), table, "the local replica outranks what it wrote");
+    assert.equal(d.metaEntry(rangeId(2))?.desc.generation, 3);
+    d.noteMetaWritten(entry(5, 100, 200, 3));
+    assert.notEqual(d.all(), table);
+    assert.equal(d.byId(rangeId(5))?.desc.end[6], at(200)[6]);
+    assert.equal(d.lookup(at(250)), undefined);
+  });
 });

@@ -35,6 +35,10 @@ export class RangeDirectory {
   private metaEntries = new Map<RangeId, DirectoryEntry>();
   private readonly leaders = new Map<RangeId, NodeId>();
   private sorted: DirectoryEntry[] = [];
+  /** The table's first entry of each range (for `byId`). */
+  private sortedById = new Map<RangeId, DirectoryEntry>();
+  /** Ranges the table took from a local replica, with that replica's generation. */
+  private localWins = new Map<RangeId, number>();
   private dirty = true;
 
   /**
@@ -69,8 +73,12 @@ export class RangeDirectory {
    * not against the load before the write.
    */
   noteMetaWritten(entry: DirectoryEntry): void {
-    this.metaEntries.set(entry.desc.rangeId, entry);
-    this.dirty = true;
+    const id = entry.desc.rangeId;
+    this.metaEntries.set(id, entry);
+    // A local replica at that generation or newer outranks the entry: the
+    // table stays as it is (the usual case: a leader writing its own range).
+    const local = this.localWins.get(id);
+    if (local === undefined || local < entry.desc.generation) this.dirty = true;
   }
 
   /** This node deleted range `id`'s entry from the meta table. */
@@ -147,7 +155,8 @@ export class RangeDirectory {
   }
 
   byId(id: RangeId): DirectoryEntry | undefined {
-    return this.table().find((e) => e.desc.rangeId === id);
+    this.table();
+    return this.sortedById.get(id);
   }
 
   /** Every known range in key order. */
@@ -159,9 +168,13 @@ export class RangeDirectory {
     if (!this.dirty) return this.sorted;
     const best = new Map<RangeId, DirectoryEntry>(this.fixed.map((e) => [e.desc.rangeId, e]));
     for (const [id, e] of this.metaEntries) best.set(id, e);
+    const localWins = new Map<RangeId, number>();
     for (const e of this.local.localRanges()) {
       const m = best.get(e.desc.rangeId);
-      if (m === undefined || m.desc.generation <= e.desc.generation) best.set(e.desc.rangeId, e);
+      if (m === undefined || m.desc.generation <= e.desc.generation) {
+        best.set(e.desc.rangeId, e);
+        localWins.set(e.desc.rangeId, e.desc.generation);
+      }
     }
     // Overlaps: the higher generation is the newer shape of the key space.
     // An older entry keeps only the parts no newer one covers (clipped), so a
@@ -174,7 +187,11 @@ export class RangeDirectory {
     for (let i = 1; i < byStart.length && !overlapping; i++)
       overlapping = compareBytes(byStart[i - 1]!.desc.end, byStart[i]!.desc.start) > 0;
     const out: DirectoryEntry[] = overlapping ? paint(byStart) : byStart;
+    const byId = new Map<RangeId, DirectoryEntry>();
+    for (const e of out) if (!byId.has(e.desc.rangeId)) byId.set(e.desc.rangeId, e);
     this.sorted = out;
+    this.sortedById = byId;
+    this.localWins = localWins;
     this.dirty = false;
     return out;
   }
