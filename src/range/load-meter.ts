@@ -53,6 +53,15 @@ export interface OpsCounter {
   readonly opsTotal: number;
 }
 
+/**
+ * Feeds every replica's counter to `sample` (a callback rather than an
+ * iterable of objects: a store with thousands of ranges samples them all
+ * every second without allocating for each).
+ */
+export type CounterSource = (
+  sample: (rangeId: RangeId, generation: number, opsTotal: number) => void,
+) => void;
+
 interface Sample {
   readonly ops: number;
   atMs: number;
@@ -82,15 +91,17 @@ export class LoadMeter {
    * passed since the last sample; forgets ranges no longer among them.
    * Returns whether it sampled.
    */
-  maybeSample(nowMs: number, counters: Iterable<OpsCounter>): boolean {
+  maybeSample(nowMs: number, counters: Iterable<OpsCounter> | CounterSource): boolean {
     if (nowMs - this.lastSampleAtMs < this.settings.sampleIntervalMs) return false;
     this.lastSampleAtMs = nowMs;
     const round = ++this.sampleRounds;
     let seen = 0;
-    for (const c of counters) {
-      this.record(c, nowMs, round);
+    const sample = (rangeId: RangeId, generation: number, opsTotal: number) => {
+      this.record(rangeId, generation, opsTotal, nowMs, round);
       seen++;
-    }
+    };
+    if (typeof counters === "function") counters(sample);
+    else for (const c of counters) sample(c.rangeId, c.generation, c.opsTotal);
     if (seen < this.windows.size) {
       for (const [id, w] of this.windows) if (w.seenIn !== round) this.windows.delete(id);
     }
@@ -101,7 +112,8 @@ export class LoadMeter {
   opsPerSec(c: OpsCounter, nowMs: number): number {
     const w = this.windows.get(c.rangeId);
     const oldest = w?.samples[0];
-    if (w === undefined || oldest === undefined || !this.continues(w, c)) return 0;
+    if (w === undefined || oldest === undefined || !this.continues(w, c.generation, c.opsTotal))
+      return 0;
     const spanMs = nowMs - oldest.atMs;
     if (spanMs < this.settings.rateSpanMsMin || spanMs <= 0) return 0;
     return ((c.opsTotal - oldest.ops) * 1000) / spanMs;
@@ -112,19 +124,25 @@ export class LoadMeter {
     return this.windows.size;
   }
 
-  private record(c: OpsCounter, nowMs: number, round: number): void {
-    const w = this.windows.get(c.rangeId);
-    if (w === undefined || !this.continues(w, c)) {
-      this.windows.set(c.rangeId, {
-        generation: c.generation,
-        samples: [{ ops: c.opsTotal, atMs: nowMs }],
+  private record(
+    rangeId: RangeId,
+    generation: number,
+    opsTotal: number,
+    nowMs: number,
+    round: number,
+  ): void {
+    const w = this.windows.get(rangeId);
+    if (w === undefined || !this.continues(w, generation, opsTotal)) {
+      this.windows.set(rangeId, {
+        generation,
+        samples: [{ ops: opsTotal, atMs: nowMs }],
         seenIn: round,
       });
       return;
     }
     w.seenIn = round;
     const s = w.samples;
-    if (s.length === this.settings.windowSamples && s[0]!.ops === c.opsTotal) {
+    if (s.length === this.settings.windowSamples && s[0]!.ops === opsTotal) {
       // Flat (the counter never decreases, so every sample equals it): the
       // oldest sample is reused as the newest, the window is what a new one
       // would make.
@@ -133,13 +151,13 @@ export class LoadMeter {
       s.push(oldest);
       return;
     }
-    w.samples.push({ ops: c.opsTotal, atMs: nowMs });
+    w.samples.push({ ops: opsTotal, atMs: nowMs });
     if (w.samples.length > this.settings.windowSamples) w.samples.shift();
   }
 
   /** Whether `c` counts on from the window's samples (same generation, counter not reset). */
-  private continues(w: Window, c: OpsCounter): boolean {
+  private continues(w: Window, generation: number, opsTotal: number): boolean {
     const newest = w.samples[w.samples.length - 1];
-    return w.generation === c.generation && newest !== undefined && c.opsTotal >= newest.ops;
+    return w.generation === generation && newest !== undefined && opsTotal >= newest.ops;
   }
 }

@@ -60,4 +60,6 @@ export interface ReplicaOptions {
   readonly onMerge?: (merge: AppliedMerge) => void;
   /** The replica's descriptor or members may have changed (the range cache refreshes). */
   readonly onShapeChange?: () => void;
+  /** The replica's Raft role or the leader it knows changed. */
+  readonly onLeaderChange?: () => void;
 }

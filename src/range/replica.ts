@@ -182,6 +182,7 @@ export class Replica {
   /** Set while this range is absorbing its right neighbour (no membership change, no split). */
   private mergeLock: { right: RangeId; sinceMs: number } | undefined;
   private readonly onShapeChange: () => void;
+  private readonly onLeaderChange: () => void;
   private readonly clock: Clock;
   private readonly hlc: HlcClock;
   private readonly limits: ReplicaLimits;
@@ -236,6 +237,7 @@ export class Replica {
     if (lockRaw !== undefined)
       this.mergeLock = { right: decodeFrozen(lockRaw), sinceMs: options.clock.monotonicMs() };
     this.onShapeChange = options.onShapeChange ?? (() => {});
+    this.onLeaderChange = options.onLeaderChange ?? (() => {});
     this.clock = options.clock;
     this.hlc = options.hlc;
     this.limits = options.limits;
@@ -868,6 +870,7 @@ export class Replica {
     }
     this.node.advance(c.rd);
     if (c.shapeChanged) this.onShapeChange();
+    if (c.rd.softState !== undefined) this.onLeaderChange();
     this.serveApplied();
     if (c.rd.softState && c.rd.softState.lead === 0) this.failPointsInFlight();
     this.removed ||= this.wasRemoved(this.log.confState());

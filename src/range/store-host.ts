@@ -56,7 +56,7 @@ import type {
   StoreHostOptions,
 } from "./host-types.js";
 import { ReplicatedKvService } from "./kv-service.js";
-import { LoadMeter, type OpsCounter } from "./load-meter.js";
+import { type CounterSource, LoadMeter } from "./load-meter.js";
 import { changeReplicasOnLeader } from "./membership.js";
 import {
   allocateRangeIdCommand,
@@ -159,6 +159,12 @@ const REFRESH_MIN_MS = 50;
 const RECONCILE_INTERVAL_MS = 1000;
 /** Least time between two reloads of the meta table by reconciliation. */
 const META_RELOAD_MS = 5_000;
+/**
+ * Reconciliation looks at every replica only after a change that may call
+ * for a write (a replica's shape or leader changed, a reload found an entry
+ * changed), and at least this often; otherwise only at those it deferred.
+ */
+const RECONCILE_SWEEP_MS = 10_000;
 const TRANSFER_LEADER_METHOD = "range.transferLeader";
 
 /** Raft messages only a range's leader sends: they may create a replica here. */
@@ -218,6 +224,12 @@ export class StoreHost {
    */
   private readonly metaConfirmed = new Map<RangeId, string>();
   private lastReconcileReloadMs = Number.NEGATIVE_INFINITY;
+  /** Bumped by every change that may leave the meta table behind a replica here. */
+  private replicaChanges = 0;
+  private reconciledChanges = -1;
+  private lastReconcileSweepMs = Number.NEGATIVE_INFINITY;
+  /** Ranges led here whose entry reconciliation could not settle yet (not ready, or a write failed). */
+  private readonly reconcileLater = new Set<RangeId>();
   /** Replicas to check for garbage collection at the next round (they blocked a snapshot). */
   private readonly gcSuspects = new Set<RangeId>();
 
@@ -250,11 +262,12 @@ export class StoreHost {
       ...(options.knobs?.ackBeforeSync ? { commitWithoutSync: true } : {}),
       onTick: (awake) => {
         this.expirers.tick(awake);
-        if (this.loadMeter.maybeSample(this.clock.monotonicMs(), this.opsCounters())) {
+        if (this.loadMeter.maybeSample(this.clock.monotonicMs(), this.opsCounters)) {
           this.loadSamplesTotal++;
         }
       },
       onDestroyed: (id) => {
+        this.replicaChanges++;
         this.expirers.delete(id);
         this.rangeSizes.forget(id);
         this.directory.invalidate();
@@ -480,8 +493,13 @@ export class StoreHost {
       ...(o.knobs ? { knobs: o.knobs } : {}),
       onSplit: (split) => this.startSplit(replica, split),
       onMerge: (merge) => this.finishMerge(replica, merge.right),
-      onShapeChange: () => this.directory.invalidate(),
+      onShapeChange: () => {
+        this.replicaChanges++;
+        this.directory.invalidate();
+      },
+      onLeaderChange: () => this.replicaChanges++,
     });
+    this.replicaChanges++;
     this.scheduler.add(replica);
     this.directory.invalidate();
     this.expirers.add(
@@ -526,6 +544,7 @@ export class StoreHost {
     }
     this.expirers.delete(right);
     if (!this.stopped) this.store.dropRangeState(right);
+    this.replicaChanges++;
     this.directory.invalidate();
     this.options.log?.info({ rangeId: left.rangeId, absorbed: right }, "ranges merged");
   }
@@ -808,8 +827,10 @@ export class StoreHost {
           const confirmed = this.metaConfirmed.get(id);
           if (confirmed === undefined) continue;
           const known = this.directory.metaEntry(id);
-          if (known === undefined || entrySignature(known) !== confirmed)
+          if (known === undefined || entrySignature(known) !== confirmed) {
             this.metaConfirmed.delete(id);
+            this.reconcileLater.add(id);
+          }
         }
       } finally {
         this.refreshing = undefined;
@@ -839,16 +860,39 @@ export class StoreHost {
       }
       await this.reconcileMerges();
       await this.collectGarbage();
+      // Every replica after a change (or a while), else only the deferred ones.
+      const sweep =
+        this.replicaChanges !== this.reconciledChanges ||
+        now - this.lastReconcileSweepMs >= RECONCILE_SWEEP_MS;
+      let look: Iterable<Replica>;
+      if (sweep) {
+        this.reconciledChanges = this.replicaChanges;
+        this.lastReconcileSweepMs = now;
+        this.reconcileLater.clear();
+        look = this.scheduler.all();
+      } else {
+        look = [...this.reconcileLater].flatMap((id) => this.scheduler.replica(id) ?? []);
+        this.reconcileLater.clear();
+      }
       const due: { entry: DirectoryEntry; signature: string }[] = [];
-      for (const r of this.scheduler.all()) {
+      for (const r of look) {
         const local = this.localEntry(r);
         // Unchanged since this node last found or wrote it current: nothing to do.
         if (local === undefined || this.metaConfirmed.get(r.rangeId) === local.signature) continue;
         due.push(local);
       }
+      // Each stays deferred until settled below: a range not ready yet (it
+      // leads but committed nothing of its term), or one left when a write
+      // fails and ends the round, is looked at again next round.
+      for (const d of due) this.reconcileLater.add(d.entry.desc.rangeId);
       for (const { entry: e, signature } of due) {
         const r = this.scheduler.replica(e.desc.rangeId);
-        if (r?.raftState !== "leader" || !r.isReady()) continue;
+        if (r?.raftState !== "leader") {
+          // Its leader's node writes it; should this one lead later, that is a change.
+          this.reconcileLater.delete(e.desc.rangeId);
+          continue;
+        }
+        if (!r.isReady()) continue;
         const known = this.directory.metaEntry(e.desc.rangeId);
         if (known !== undefined && known.desc.generation > e.desc.generation) continue;
         // `known` is the table as this node last loaded or wrote it: a write is
@@ -866,6 +910,7 @@ export class StoreHost {
           this.directory.noteMetaDeleted(id);
         }
         this.metaConfirmed.set(e.desc.rangeId, signature);
+        this.reconcileLater.delete(e.desc.rangeId);
       }
     } catch (err) {
       this.options.log?.warn({ err: String(err) }, "updating the meta table failed; retrying");
@@ -1236,12 +1281,14 @@ export class StoreHost {
     }
   }
 
-  /** What the load meter samples: every measurable replica's ops counter. */
-  private *opsCounters(): Iterable<OpsCounter> {
-    for (const r of this.measurable()) {
-      yield { rangeId: r.rangeId, generation: r.descriptor.generation, opsTotal: r.opsTotal };
+  /** What the load meter samples: every measurable replica's ops counter (see `measurable`). */
+  private readonly opsCounters: CounterSource = (sample) => {
+    for (const r of this.scheduler.all()) {
+      const desc = r.descriptorIfKnown;
+      if (desc !== undefined && r.isInitialized && !r.isClosed)
+        sample(r.rangeId, desc.generation, r.opsTotal);
     }
-  }
+  };
 
   /**
    * Splits range `rangeId` at internal key `splitKey` (forwarded to its
