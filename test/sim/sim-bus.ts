@@ -6,6 +6,13 @@
  * no reply by its deadline rejects with TIMEOUT (it may or may not have run).
  * Closing the bus (a crash) detaches it: nothing reaches the dead incarnation
  * and its pending calls never settle.
+ *
+ * Call ids count from 1 in each incarnation, so a call carries its caller's
+ * incarnation and a reply reaches only that one: over TCP a reply travels on
+ * the connection its call came by, which died with the process that made it.
+ * (Without this, a reply delayed past its caller's restart answered the new
+ * incarnation's call of the same id: seed 10270 saw a SET answered with a
+ * DEL's reply.)
  */
 import { type ErrorCode, type NodeId, type RangeId, TesseraError } from "../../src/lib/index.js";
 import type { Message } from "../../src/raft/index.js";
@@ -21,10 +28,12 @@ import type { SimTimers } from "./sim-timers.js";
 
 type Packet =
   | { kind: "raft"; rangeId: RangeId; messages: readonly Message[] }
-  | { kind: "call"; callId: number; method: string; request: unknown }
+  | { kind: "call"; callId: number; caller: number; method: string; request: unknown }
   | {
       kind: "reply";
       callId: number;
+      /** The incarnation that made the call. */
+      caller: number;
       ok: boolean;
       value: unknown;
       code?: string;
@@ -56,6 +65,8 @@ export class SimBus implements Bus {
     private readonly network: SimNetwork,
     private readonly timers: SimTimers,
     private readonly nowMs: () => number,
+    /** This node's incarnation (its restarts so far): replies reach only the one that called. */
+    private readonly incarnation: number,
   ) {
     this.advertiseAddress = `sim-n${localNodeId}:7000`;
     this.endpoint = (from, packet) => this.receive(from, packet as Packet);
@@ -102,7 +113,13 @@ export class SimBus implements Bus {
         reject(new TesseraError("TIMEOUT", `call ${method} to node ${to} timed out`));
       });
       this.pending.set(callId, { resolve, reject, cancelTimer: () => timer.cancel() });
-      const packet: Packet = { kind: "call", callId, method, request: structuredClone(request) };
+      const packet: Packet = {
+        kind: "call",
+        callId,
+        caller: this.incarnation,
+        method,
+        request: structuredClone(request),
+      };
       this.network.send(this.localNodeId, to, packet, `call ${method}#${callId}`);
     });
   }
@@ -152,9 +169,10 @@ export class SimBus implements Bus {
         this.raftHandler?.(from, p.rangeId, p.messages);
         return;
       case "call":
-        this.serve(from, p.callId, p.method, p.request);
+        this.serve(from, p.callId, p.caller, p.method, p.request);
         return;
       case "reply": {
+        if (p.caller !== this.incarnation) return; // to an earlier incarnation: its connection is gone
         const call = this.pending.get(p.callId);
         if (call === undefined) return; // a duplicate, or past its deadline
         this.pending.delete(p.callId);
@@ -168,13 +186,21 @@ export class SimBus implements Bus {
     }
   }
 
-  private serve(from: NodeId, callId: number, method: string, request: unknown): void {
-    const reply = (r: Omit<Extract<Packet, { kind: "reply" }>, "kind" | "callId">): void => {
+  private serve(
+    from: NodeId,
+    callId: number,
+    caller: number,
+    method: string,
+    request: unknown,
+  ): void {
+    const reply = (
+      r: Omit<Extract<Packet, { kind: "reply" }>, "kind" | "callId" | "caller">,
+    ): void => {
       if (this.closed) return;
       this.network.send(
         this.localNodeId,
         from,
-        { kind: "reply", callId, ...structuredClone(r) },
+        { kind: "reply", callId, caller, ...structuredClone(r) },
         `reply #${callId}`,
       );
     };

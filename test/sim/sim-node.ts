@@ -84,8 +84,8 @@ export class SimNode {
     this.incarnation++;
     const tag = `n${this.id}`;
     const timers = new SimTimers(this.world, tag);
-    const bus = new SimBus(this.id, this.network, timers, () => this.world.nowMs);
     const incarnation = this.incarnation;
+    const bus = new SimBus(this.id, this.network, timers, () => this.world.nowMs, incarnation);
     timers.onError = (e) => {
       if (this.incarnation === incarnation && this.runtime) this.onFatal(this.id, e);
     };
