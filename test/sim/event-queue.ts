@@ -4,6 +4,7 @@
  * events due at the same simulated millisecond run in the order they were
  * scheduled — the tie-break that makes a seed replay exactly.
  */
+import { MinHeap } from "../../src/lib/index.js";
 
 export interface SimEvent {
   readonly atMs: number;
@@ -16,47 +17,23 @@ export interface SimEvent {
 }
 
 export class EventQueue {
-  private readonly heap: SimEvent[] = [];
+  private readonly heap = new MinHeap<SimEvent>(before);
 
   get size(): number {
-    return this.heap.length;
+    return this.heap.size;
   }
 
   push(e: SimEvent): void {
-    const h = this.heap;
-    h.push(e);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!before(h[i] as SimEvent, h[p] as SimEvent)) break;
-      [h[i], h[p]] = [h[p] as SimEvent, h[i] as SimEvent];
-      i = p;
-    }
+    this.heap.push(e);
   }
 
   /** The earliest event, removed; undefined when empty. */
   pop(): SimEvent | undefined {
-    const h = this.heap;
-    const top = h[0];
-    const last = h.pop();
-    if (top === undefined || last === undefined || h.length === 0) return top;
-    h[0] = last;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < h.length && before(h[l] as SimEvent, h[m] as SimEvent)) m = l;
-      if (r < h.length && before(h[r] as SimEvent, h[m] as SimEvent)) m = r;
-      if (m === i) break;
-      [h[i], h[m]] = [h[m] as SimEvent, h[i] as SimEvent];
-      i = m;
-    }
-    return top;
+    return this.heap.pop();
   }
 
   peek(): SimEvent | undefined {
-    return this.heap[0];
+    return this.heap.peek();
   }
 }
 
