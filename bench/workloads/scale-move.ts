@@ -79,23 +79,40 @@ const loadSeconds = new WeakMap<System, number>();
  * longest wait for a PONG says how long a node stopped serving while the
  * range moved (a snapshot of a big range is made, sent and applied).
  */
-function stallProbe(system: System): { stop(): Promise<number> } {
+function stallProbe(system: System): {
+  stop(): Promise<{ worstMs: number; byNode: string[] }>;
+} {
   let running = true;
-  let worstMs = 0;
+  const startedAt = performance.now();
   const probe = async (host: string, port: number) => {
+    let worst = { ms: 0, atS: 0 };
     while (running) {
       const t0 = performance.now();
       await respOnce(host, port, ["PING"], 120_000).catch(() => undefined);
-      worstMs = Math.max(worstMs, performance.now() - t0);
+      const ms = performance.now() - t0;
+      if (ms > worst.ms) worst = { ms, atS: (t0 - startedAt) / 1000 };
       await sleep(100);
     }
+    return `${host}:${port} ${worst.ms.toFixed(0)} ms at ${worst.atS.toFixed(1)} s`;
   };
-  const loops = system.endpoints().map((e) => probe(e.host, e.port));
+  // Nodes that join during the round (the fourth node receives the range) are probed too.
+  const loops = new Map<string, Promise<string>>();
+  const watch = (async () => {
+    while (running) {
+      for (const e of system.endpoints()) {
+        const key = `${e.host}:${e.port}`;
+        if (!loops.has(key)) loops.set(key, probe(e.host, e.port));
+      }
+      await sleep(500);
+    }
+  })();
   return {
     async stop() {
       running = false;
-      await Promise.all(loops);
-      return worstMs;
+      await watch;
+      const byNode = await Promise.all(loops.values());
+      const worstMs = Math.max(0, ...byNode.map((line) => Number(line.split(" ")[1])));
+      return { worstMs, byNode };
     },
   };
 }
@@ -136,8 +153,12 @@ export const scaleMove: Workload = {
       await stalls.stop(); // its loops would otherwise keep the suite alive
       throw error;
     }
-    const stallMs = await stalls.stop();
-    for (const figures of Object.values(result)) figures.values.stallMs = stallMs;
+    const { worstMs, byNode } = await stalls.stop();
+    for (const figures of Object.values(result)) {
+      figures.values.stallMs = worstMs;
+      // Which node waited longest, and when (seconds since the round began).
+      if (figures.detail) figures.detail.stallByNode = byNode;
+    }
     return result;
   },
 };

@@ -410,6 +410,11 @@ export function rangeFrozenKey(rangeId: number): Uint8Array {
   return concatBytes(rangeLocalPrefix(rangeId), Uint8Array.of(LOCAL_KIND_FROZEN));
 }
 
+/** A range's own records in its local keys: its descriptor, frozen mark and merge lock. */
+export function rangeRecordKeys(rangeId: number): Uint8Array[] {
+  return [rangeDescriptorKey(rangeId), rangeFrozenKey(rangeId), rangeMergeLockKey(rangeId)];
+}
+
 /** Every kv metadata key of range `rangeId` (counters, expiry index), in its local keys. */
 export function rangeMetaBounds(rangeId: number): KeyBounds {
   const start = concatBytes(rangeLocalPrefix(rangeId), Uint8Array.of(LOCAL_KIND_KV_META));

@@ -10,6 +10,7 @@ import type { Store } from "../storage/index.js";
 import type { Bus } from "../transport/index.js";
 import type { RaftTiming, ReplicaLimits } from "./replica-options.js";
 import type { SnapshotStaging } from "./snapshot-staging.js";
+import type { SpanChunkLimits } from "./span-work.js";
 
 export interface StoreHostLimits extends ReplicaLimits {
   /** Most expired keys one background deletion removes. */
@@ -88,6 +89,12 @@ export interface StoreHostOptions {
    * memory; a node keeps them as files in its data directory).
    */
   readonly snapshotStaging?: SnapshotStaging;
+  /**
+   * How much one transaction may write or delete when a snapshot is written
+   * ahead of its install or a removed replica's data is cleared (span-work.ts;
+   * the simulator makes it small so its little ranges take several).
+   */
+  readonly spanChunkLimits?: SpanChunkLimits;
   /** @deprecated use raftTiming.tickMs. */
   readonly tickMs?: number;
   /** @deprecated use raftTiming. */

@@ -13,7 +13,7 @@ import { after, describe, it } from "node:test";
 import { nodeId } from "../lib/index.js";
 import type { DirectoryEntry } from "./directory.js";
 import { entriesOf, readTableCommands } from "./meta-table.js";
-import { USER_RANGE_ID } from "./routing.js";
+import { SYSTEM_RANGE_ID, USER_RANGE_ID } from "./routing.js";
 import { BusCluster, eventually, type TestNode } from "./testing/bus-cluster.js";
 
 const cluster = new BusCluster();
@@ -54,5 +54,44 @@ describe("the meta table", () => {
       },
       4_000,
     ).catch((e: unknown) => assert.fail(`${String(e)}; the table says ${members(last)}`));
+  });
+
+  it("follows a leader that moves, without waiting for the periodic sweep", async () => {
+    // The range's members are 1, 2 and 3 after the test above put node 2 back;
+    // make them all voters so the leadership can go round.
+    const n1 = cluster.node(1);
+    // The meta range on every node, as in a real cluster: a leader elsewhere
+    // reaches it through its own replica (this test cluster names no other peers).
+    await (await cluster.leaderOf(SYSTEM_RANGE_ID)).host.changeReplicas(SYSTEM_RANGE_ID, [
+      { type: "add-voter", nodeId: nodeId(2) },
+      { type: "add-voter", nodeId: nodeId(3) },
+    ]);
+    const leader0 = await cluster.leaderOf(USER_RANGE_ID);
+    await leader0.host.changeReplicas(USER_RANGE_ID, [{ type: "add-voter", nodeId: nodeId(3) }]);
+    await eventually("the table to show voters 1, 2 and 3", async () => {
+      return members(await metaEntry(n1)) === "1,2,3/";
+    });
+    // Reconciliation sweeps every replica only after a change, or every 10 s:
+    // a leader change is such a change, so the new leader writes its entry
+    // within a round or two. Three moves, each given 3 s, would not all land
+    // near a periodic sweep.
+    for (let i = 0; i < 3; i++) {
+      const from = await cluster.leaderOf(USER_RANGE_ID);
+      const to = nodeId((from.id % 3) + 1);
+      await from.host.transferLeader(USER_RANGE_ID, to);
+      await eventually(
+        `node ${to} leads`,
+        () => cluster.node(to).host.rangeInfo(USER_RANGE_ID)?.role === "leader",
+      );
+      let last: DirectoryEntry | undefined;
+      await eventually(
+        `the table to name node ${to} as the leader`,
+        async () => {
+          last = await metaEntry(n1);
+          return last?.leaderId === to;
+        },
+        3_000,
+      ).catch((e: unknown) => assert.fail(`${String(e)}; the table names ${last?.leaderId}`));
+    }
   });
 });

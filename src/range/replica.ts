@@ -577,6 +577,22 @@ export class Replica {
       term: msgTerm as Message["term"],
       snapshot: { data: new Uint8Array(), metadata: meta },
     });
+    if (
+      snapshot.prewritten &&
+      this.node.raft.raftLog.unstable.snapshot?.metadata.index !== meta.index
+    ) {
+      // Raft refused it (a stale term): its data, written ahead, is cleared now
+      // rather than held until another snapshot pushes it out.
+      this.receivedSnapshots.delete(meta.index);
+      snapshot.discard();
+    }
+  }
+
+  /** Whether a snapshot arrived here and is not installed yet (or Raft has one to install). */
+  get hasPendingSnapshot(): boolean {
+    return (
+      this.receivedSnapshots.size > 0 || this.node.raft.raftLog.unstable.snapshot !== undefined
+    );
   }
 
   reportUnreachable(id: NodeId): void {
@@ -759,19 +775,29 @@ export class Replica {
       );
       this.receivedSnapshots.delete(meta.index);
       const incoming = snapshotDescriptor(this.rangeId, data);
-      // The old span goes too: the range may have split since this replica's state.
-      // The staged stream is read inside the batch's transaction, and freed after it.
-      batch.installSnapshot(
-        this.log,
-        meta,
-        [...this.spans, ...descriptorSpans(incoming)],
-        data.entries(),
-      );
+      if (data.prewritten) {
+        // Its data is in its span already (written ahead, span-work.ts): the
+        // install makes it the range's. This replica owned nothing before.
+        assert(!this.isInitialized, `range ${this.rangeId}: a snapshot written ahead over state`);
+        batch.installSnapshot(this.log, meta, [], [], data.prewritten);
+      } else {
+        // The old span goes too: the range may have split since this replica's state.
+        // The staged stream is read inside the batch's transaction, and freed after it.
+        batch.installSnapshot(
+          this.log,
+          meta,
+          [...this.spans, ...descriptorSpans(incoming)],
+          data.entries(),
+        );
+      }
       const frozenRaw = data.record(rangeFrozenKey(this.rangeId));
       const lockRaw = data.record(rangeMergeLockKey(this.rangeId));
       batch.write(
         () => {},
-        () => data.discard(),
+        () => {
+          data.markInstalled?.();
+          data.discard();
+        },
       );
       batch.write(() => {
         // Everything the replica keeps in memory of its state comes from the snapshot.

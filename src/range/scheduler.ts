@@ -38,6 +38,7 @@ import {
   type Clock,
   type NodeId,
   type RangeId,
+  rangeRecordKeys,
   TesseraError,
   type TimerHandle,
   type Timers,
@@ -46,6 +47,7 @@ import type { Message } from "../raft/index.js";
 import type { Store } from "../storage/index.js";
 import { LIVENESS_RANGE_ID, PeerLiveness } from "./quiesce-liveness.js";
 import type { CollectedReady, Replica } from "./replica.js";
+import type { SpanWork } from "./span-work.js";
 import type { RaftTransport } from "./transport.js";
 
 export interface SchedulerOptions {
@@ -57,8 +59,10 @@ export interface SchedulerOptions {
   readonly electionTick: number;
   readonly timers: Timers;
   readonly clock: Clock;
-  /** Called after a removed replica's state was deleted. */
+  /** Called after a removed replica's state was deleted (its data is cleared after). */
   readonly onDestroyed?: (rangeId: RangeId) => void;
+  /** Clears a removed replica's data, in bounded transactions, once its Raft state went. */
+  readonly spanWork: SpanWork;
   readonly transport: RaftTransport;
   /** Called once with the error that stopped the scheduler. */
   readonly onFatal: (error: unknown) => void;
@@ -321,7 +325,16 @@ export class StoreScheduler {
       );
       this.forget(r);
       const log = this.store.logStorage(r.rangeId);
-      batch.destroyRange(log, r.spans, () => {
+      // Its spans are reserved from now: no snapshot may land there before they
+      // are cleared. Its own records go at once, with its Raft state: until the
+      // span is clear, nothing may take this replica for one that holds the range
+      // (a merge checks the records of the range it absorbs).
+      const clearing = this.options.spanWork.reserveClear(r.rangeId, r.spans);
+      batch.write(({ dbs }) => {
+        for (const key of rangeRecordKeys(r.rangeId)) dbs.data.remove(key);
+      });
+      batch.destroyRange(log, clearing.clear, () => {
+        clearing.start();
         this.store.forgetRange(r.rangeId);
         this.options.onDestroyed?.(r.rangeId);
       });

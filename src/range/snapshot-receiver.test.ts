@@ -21,6 +21,7 @@ import type { CallContext } from "../transport/index.js";
 import { encodeSnapshot } from "./snapshot-codec.js";
 import {
   type IncomingSnapshot,
+  SNAPSHOT_CHUNKS_EARLY_MAX,
   SNAPSHOT_SESSION_IDLE_MS,
   SnapshotReceiver,
 } from "./snapshot-receiver.js";
@@ -58,9 +59,9 @@ function setup(staging: SnapshotStaging) {
   let nowMs = 0;
   const clock: Clock = { nowMs: () => nowMs, monotonicMs: () => nowMs };
   const delivered: { rangeId: RangeId; from: NodeId; snapshot: IncomingSnapshot }[] = [];
-  const receiver = new SnapshotReceiver(staging, clock, (rangeId, from, _term, snapshot) =>
-    delivered.push({ rangeId, from, snapshot }),
-  );
+  const receiver = new SnapshotReceiver(staging, clock, (rangeId, from, _term, snapshot) => {
+    delivered.push({ rangeId, from, snapshot });
+  });
   return {
     receiver,
     delivered,
@@ -70,7 +71,8 @@ function setup(staging: SnapshotStaging) {
   };
 }
 
-async function send(receiver: SnapshotReceiver, id: string, chunkBytes = 1000) {
+/** Sends a stream's begin and chunks (`swapped`: each pair of chunks in reverse order). */
+async function send(receiver: SnapshotReceiver, id: string, chunkBytes = 1000, swapped = false) {
   const enc = encodeSnapshot(entries, chunkBytes);
   const begin: SnapshotRequest = {
     phase: "begin",
@@ -82,7 +84,13 @@ async function send(receiver: SnapshotReceiver, id: string, chunkBytes = 1000) {
     confState: CONF,
   };
   await receiver.handle(begin, ctx);
-  for (const [seq, c] of enc.chunkList.entries()) {
+  const order = enc.chunkList.map((_, seq) => seq);
+  if (swapped) {
+    for (let i = 0; i + 1 < order.length; i += 2)
+      [order[i], order[i + 1]] = [order[i + 1]!, order[i]!];
+  }
+  for (const seq of order) {
+    const c = enc.chunkList[seq]!;
     await receiver.handle({ phase: "chunk", id, seq, data: c.data, crc: c.crc }, ctx);
   }
   return enc;
@@ -125,6 +133,17 @@ describe("SnapshotReceiver", () => {
     });
   }
 
+  it("puts chunks a network reordered back in order", async () => {
+    const { receiver, delivered } = setup(new MemorySnapshotStaging());
+    const enc = await send(receiver, "r", 200, true);
+    assert.ok(enc.chunks >= 4, "the stream has chunks to reorder");
+    await receiver.handle(
+      { phase: "commit", id: "r", chunks: enc.chunks, bytes: enc.bytes, crc: enc.crc },
+      ctx,
+    );
+    assert.deepEqual([...delivered[0]!.snapshot.entries()], entries);
+  });
+
   it("drops a session whose chunk comes out of order or whose commit does not add up", async () => {
     const staging = new MemorySnapshotStaging();
     const { receiver, delivered } = setup(staging);
@@ -134,9 +153,14 @@ describe("SnapshotReceiver", () => {
       ctx,
     );
     const c = enc.chunkList[1]!;
+    // A chunk a little early waits for its turn; one too far ahead ends the session.
+    await receiver.handle({ phase: "chunk", id: "s", seq: 1, data: c.data, crc: c.crc }, ctx);
     await assert.rejects(
-      receiver.handle({ phase: "chunk", id: "s", seq: 1, data: c.data, crc: c.crc }, ctx),
-      (e) => isTesseraError(e, "INVALID_ARGUMENT"),
+      receiver.handle(
+        { phase: "chunk", id: "s", seq: SNAPSHOT_CHUNKS_EARLY_MAX, data: c.data, crc: c.crc },
+        ctx,
+      ),
+      (e) => isTesseraError(e, "INVALID_ARGUMENT") && /out of order/.test(e.message),
     );
     assert.equal(staging.open, 0);
     await assert.rejects(

@@ -19,24 +19,24 @@ import {
   logIndex,
   type NodeId,
   type RangeId,
-  rangeDescriptorKey,
-  rangeFrozenKey,
-  rangeMergeLockKey,
+  rangeRecordKeys,
   TesseraError,
   rangeId as toRangeId,
   term as toTerm,
 } from "../lib/index.js";
 import type { ConfState, SnapshotMetadata } from "../raft/index.js";
-import type { SpanEntry } from "../storage/index.js";
+import type { SpanClear, SpanEntry } from "../storage/index.js";
 import type { CallContext } from "../transport/index.js";
 import { checkChunk, SNAPSHOT_CHUNK_BYTES_MAX, SnapshotDecoder } from "./snapshot-codec.js";
-import type { SnapshotRequest } from "./snapshot-sender.js";
+import { SNAPSHOT_CHUNKS_IN_FLIGHT, type SnapshotRequest } from "./snapshot-sender.js";
 import type { SnapshotStaging, StagedSnapshot } from "./snapshot-staging.js";
 
 /** Most snapshot sessions open at once; the oldest is dropped past it. */
 export const SNAPSHOT_SESSIONS_MAX = 8;
 /** Largest snapshot a node accepts. */
 export const SNAPSHOT_BYTES_MAX = 64 * 1024 * 1024 * 1024;
+/** How far ahead of the next chunk one may come (the sender's chunks in flight, and spare). */
+export const SNAPSHOT_CHUNKS_EARLY_MAX = 2 * SNAPSHOT_CHUNKS_IN_FLIGHT;
 /** A session that receives nothing for this long is dropped (its sender gave up). */
 export const SNAPSHOT_SESSION_IDLE_MS = 60_000;
 
@@ -49,16 +49,24 @@ export interface IncomingSnapshot {
   record(key: Uint8Array): Uint8Array | undefined;
   /** Every entry in key order, decoded from the staged stream as it is pulled. */
   entries(): Iterable<SpanEntry>;
-  /** Frees the staged stream. Idempotent. */
+  /**
+   * Set when the data was written into the store ahead of the install
+   * (span-work.ts), under this span-clear record: the install writes only
+   * Raft state, then calls `markInstalled`.
+   */
+  readonly prewritten?: SpanClear;
+  markInstalled?(): void;
+  /** Frees the staged stream (or, for a prewritten snapshot not installed, clears its data). Idempotent. */
   discard(): void;
 }
 
+/** Hands a snapshot to its replica; resolves once Raft has it (the sender's commit call waits). */
 export type SnapshotDelivery = (
   rangeId: RangeId,
   from: NodeId,
   msgTerm: number,
   snapshot: IncomingSnapshot,
-) => void;
+) => Promise<void> | void;
 
 interface Session {
   readonly from: NodeId;
@@ -70,6 +78,8 @@ interface Session {
   /** The range's own records, as found in the stream. */
   readonly records: SpanEntry[];
   readonly recordKeys: readonly Uint8Array[];
+  /** Chunks that came before their turn, by sequence number. */
+  readonly early: Map<number, Uint8Array>;
   chunks: number;
   keys: number;
   lastMs: number;
@@ -97,12 +107,14 @@ export class SnapshotReceiver {
         return this.begin(key, req, ctx.from);
       case "chunk":
         return this.withSession(key, (s) => this.chunk(s, req));
-      case "commit":
-        return this.withSession(key, (s) => {
+      case "commit": {
+        const delivered = this.withSession(key, (s) => {
           this.sessions.delete(key);
-          this.commit(s, req);
-          return true;
+          return this.commit(s, req);
         });
+        await delivered;
+        return true;
+      }
       default:
         throw bad("unknown phase");
     }
@@ -115,23 +127,47 @@ export class SnapshotReceiver {
   }
 
   private chunk(s: Session, req: Extract<SnapshotRequest, { phase: "chunk" }>): boolean {
-    if (req.seq !== s.chunks) throw bad(`chunk ${req.seq} out of order`);
+    // The sender keeps a few chunks in flight; a network may reorder them, so
+    // one that comes early waits (checked) for those before it.
+    if (
+      req.seq < s.chunks ||
+      req.seq >= s.chunks + SNAPSHOT_CHUNKS_EARLY_MAX ||
+      s.early.has(req.seq)
+    )
+      throw bad(`chunk ${req.seq} out of order`);
     const data = new Uint8Array(req.data);
     if (data.byteLength > SNAPSHOT_CHUNK_BYTES_MAX) throw bad("chunk too large");
+    checkChunk({ data, crc: req.crc });
+    if (req.seq > s.chunks) {
+      s.early.set(req.seq, data);
+      return true;
+    }
+    for (
+      let next: Uint8Array | undefined = data;
+      next !== undefined;
+      next = s.early.get(s.chunks)
+    ) {
+      s.early.delete(s.chunks);
+      this.take(s, next);
+    }
+    return true;
+  }
+
+  /** Adds the next chunk, in order, to the session's stream. */
+  private take(s: Session, data: Uint8Array): void {
     if (s.staged.bytes + data.byteLength > SNAPSHOT_BYTES_MAX) {
       throw new TesseraError("LIMIT_EXCEEDED", `snapshot larger than ${SNAPSHOT_BYTES_MAX} bytes`);
     }
-    checkChunk({ data, crc: req.crc });
     for (const e of s.decoder.push(data)) {
       s.keys++;
       if (s.recordKeys.some((k) => equalBytes(k, e.key))) s.records.push(e);
     }
     s.staged.append(data);
     s.chunks++;
-    return true;
   }
 
-  private commit(s: Session, req: Extract<SnapshotRequest, { phase: "commit" }>): void {
+  /** Checks the stream (throwing at once when it is bad), then delivers it. */
+  private commit(s: Session, req: Extract<SnapshotRequest, { phase: "commit" }>): Promise<void> {
     if (req.chunks !== s.chunks || req.bytes !== s.staged.bytes) {
       throw bad(
         `incomplete: ${s.chunks} chunks of ${req.chunks}, ${s.staged.bytes} bytes of ${req.bytes}`,
@@ -151,12 +187,15 @@ export class SnapshotReceiver {
       },
       discard: () => staged.discard(),
     };
-    try {
-      this.deliver(s.rangeId, s.from, s.msgTerm, snapshot);
-    } catch (e) {
-      snapshot.discard();
-      throw e;
-    }
+    const deliver = async () => {
+      try {
+        await this.deliver(s.rangeId, s.from, s.msgTerm, snapshot);
+      } catch (e) {
+        snapshot.discard();
+        throw e;
+      }
+    };
+    return deliver();
   }
 
   /** Runs `fn` on the session; a failure drops it and what it staged. */
@@ -211,11 +250,8 @@ export class SnapshotReceiver {
       staged: this.staging.create(),
       decoder: new SnapshotDecoder(),
       records: [],
-      recordKeys: [
-        rangeDescriptorKey(rangeId),
-        rangeFrozenKey(rangeId),
-        rangeMergeLockKey(rangeId),
-      ],
+      recordKeys: rangeRecordKeys(rangeId),
+      early: new Map(),
       chunks: 0,
       keys: 0,
       lastMs: now,

@@ -3,10 +3,14 @@
  * follower a snapshot (MsgSnap), the sender pins the range's applied state
  * and span in one committed state of the store (`Store.openSnapshot`), reads
  * the span as it cuts it into checksummed chunks (snapshot-codec.ts) and
- * streams them with bus calls `range.snapshot` (begin, chunk…, commit), one
- * chunk in flight at a time, so a range of any size is sent with the memory
- * of one chunk. Then it reports the outcome to Raft (`reportSnapshot`),
- * which resumes replication or retries later.
+ * streams them with bus calls `range.snapshot` (begin, chunk…, commit), up to
+ * `SNAPSHOT_CHUNKS_IN_FLIGHT` chunks at a time (the calls of one stream go
+ * over one connection, in order, and the follower takes them in order), so a
+ * range of any size is sent with the memory of a few chunks. The commit call
+ * returns once the follower's Raft has the snapshot, which for a big one
+ * includes writing its data (span-work.ts), so its deadline grows with the
+ * size. Then it reports the outcome to Raft (`reportSnapshot`), which resumes
+ * replication or retries later.
  *
  * The snapshot sent may be newer than the one Raft asked for (apply moved on
  * between the two): that is safe, the follower answers with the newer index.
@@ -25,6 +29,10 @@ export const SNAPSHOT_METHOD = "range.snapshot";
 
 /** How long one snapshot call (begin, a chunk, commit) may take. */
 export const SNAPSHOT_CALL_TIMEOUT_MS = 10_000;
+/** Chunk calls of one stream sent before the first of them is answered. */
+export const SNAPSHOT_CHUNKS_IN_FLIGHT = 4;
+/** The slowest write rate a follower's commit is allowed (its deadline grows by size ÷ this). */
+const COMMIT_BYTES_PER_MS_MIN = 2 * 1024;
 
 export type SnapshotRequest =
   | {
@@ -93,10 +101,16 @@ export class SnapshotSender {
       await this.bus.call(to, SNAPSHOT_METHOD, begin, opts);
       const count = newSnapshotCount();
       let seq = 0;
+      const inFlight: Promise<unknown>[] = [];
       for (const c of encodeSnapshotChunks(snap.entries(), count)) {
         const chunk: SnapshotRequest = { phase: "chunk", id, seq: seq++, data: c.data, crc: c.crc };
-        await this.bus.call(to, SNAPSHOT_METHOD, chunk, opts);
+        const call = this.bus.call(to, SNAPSHOT_METHOD, chunk, opts);
+        // Awaited below; a failure of one not awaited yet must not go unhandled.
+        call.catch(() => {});
+        inFlight.push(call);
+        if (inFlight.length >= SNAPSHOT_CHUNKS_IN_FLIGHT) await inFlight.shift();
       }
+      for (const call of inFlight) await call;
       const commit: SnapshotRequest = {
         phase: "commit",
         id,
@@ -104,7 +118,9 @@ export class SnapshotSender {
         bytes: count.bytes,
         crc: count.crc,
       };
-      await this.bus.call(to, SNAPSHOT_METHOD, commit, opts);
+      await this.bus.call(to, SNAPSHOT_METHOD, commit, {
+        timeoutMs: SNAPSHOT_CALL_TIMEOUT_MS + Math.ceil(count.bytes / COMMIT_BYTES_PER_MS_MIN),
+      });
       this.log?.info(
         { rangeId, to, index: applied.index, bytes: count.bytes, keys: count.keys },
         "snapshot sent",

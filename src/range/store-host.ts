@@ -26,6 +26,7 @@ import {
   type RangeId,
   type Rng,
   rangeDescriptorKey,
+  rangeLocalBounds,
   rangeTombstoneKey,
   SeededRng,
   TesseraError,
@@ -38,6 +39,7 @@ import type { RangeLogStorage, Store } from "../storage/index.js";
 import type { Bus } from "../transport/index.js";
 import {
   decodeDescriptor,
+  descriptorSpans,
   encodeDescriptor,
   INITIAL_RANGES,
   META_RANGE,
@@ -87,6 +89,7 @@ import { StoreScheduler } from "./scheduler.js";
 import { type IncomingSnapshot, SnapshotReceiver } from "./snapshot-receiver.js";
 import { SNAPSHOT_METHOD, SnapshotSender } from "./snapshot-sender.js";
 import { MemorySnapshotStaging } from "./snapshot-staging.js";
+import { type Prewritten, SpanWork } from "./span-work.js";
 import { sleep, systemTimers } from "./system-timers.js";
 import { BusRaftTransport, LoneNodeTransport } from "./transport.js";
 import type { KvService } from "./types.js";
@@ -182,6 +185,8 @@ export class StoreHost {
   private readonly tickMs: number;
   private readonly timing: RaftTiming;
   private readonly scheduler: StoreScheduler;
+  /** Bulk writes and deletes of spans (snapshots written ahead, removed replicas' data). */
+  private readonly spanWork: SpanWork;
   private readonly expirers: Expirers;
   private readonly forwarder: Forwarder;
   private readonly sender: SnapshotSender | undefined;
@@ -245,6 +250,7 @@ export class StoreHost {
     this.tickMs = options.raftTiming?.tickMs ?? options.tickMs ?? TICK_MS_DEFAULT;
     this.timing = options.raftTiming ?? options.timing ?? DEFAULT_RAFT_TIMING;
     store.useClock(clock);
+    this.spanWork = new SpanWork(store, options.spanChunkLimits, options.log);
     const bus = this.bus;
     this.sender = bus
       ? new SnapshotSender(bus, store, (id) => this.scheduler.replica(id), options.log)
@@ -259,6 +265,7 @@ export class StoreHost {
         ? new BusRaftTransport(bus, (id, m) => this.sender?.send(id, m))
         : new LoneNodeTransport(),
       onFatal: options.onFatal,
+      spanWork: this.spanWork,
       ...(options.knobs?.ackBeforeSync ? { commitWithoutSync: true } : {}),
       onTick: (awake) => {
         this.expirers.tick(awake);
@@ -304,9 +311,15 @@ export class StoreHost {
     if (bus) this.serve(bus, service);
   }
 
+  /** Snapshots written ahead of their install, and spans cleared, since start. */
+  get spanWorkCounts(): { fills: number; clears: number } {
+    return this.spanWork.counts;
+  }
+
   /** Starts the replicas of `options.store` and, with a bus, answers other nodes. */
   static start(options: StoreHostOptions): StoreHost {
     const host = new StoreHost(options);
+    host.spanWork.resume();
     host.scheduler.start();
     for (const r of host.scheduler.all()) r.campaignIfAlone();
     host.reconcileTimer = host.timers.every(RECONCILE_INTERVAL_MS, () => void host.reconcileMeta());
@@ -457,6 +470,9 @@ export class StoreHost {
     this.stopped = true;
     this.reconcileTimer?.cancel();
     await this.scheduler.drain(drainMs);
+    // Before the replicas close: a snapshot written ahead and dropped with them stays
+    // recorded, to be cleared at the next start, not cleared over a closing store.
+    this.spanWork.close();
     await this.scheduler.stop();
     this.receiver?.close();
   }
@@ -647,19 +663,77 @@ export class StoreHost {
     service.serve(bus);
   }
 
-  private deliverSnapshot(
+  /**
+   * A snapshot of range `id` arrived whole. It goes to the range's replica
+   * (created uninitialized if there is none) once nothing here stands in its
+   * way; the sender's commit call waits for this.
+   *
+   * For a replica that holds nothing yet, a snapshot larger than one span
+   * transaction is first written into its span in bounded transactions
+   * (span-work.ts), so the install that follows is small: moving a big range
+   * here does not stop the node.
+   */
+  private async deliverSnapshot(
     id: RangeId,
     from: NodeId,
     msgTerm: number,
     snapshot: IncomingSnapshot,
-  ): void {
-    if (this.stopped) throw new TesseraError("SHUTTING_DOWN", "the node is stopping");
+  ): Promise<void> {
+    const raw = snapshot.record(rangeDescriptorKey(id));
+    const desc = raw === undefined ? undefined : decodeDescriptor(raw);
+    const spans = desc ? descriptorSpans(desc) : [rangeLocalBounds(id)];
+    for (;;) {
+      if (this.stopped) throw new TesseraError("SHUTTING_DOWN", "the node is stopping");
+      this.checkSnapshotFits(id, desc);
+      // Spans being cleared (a removed replica's data) are free soon; a snapshot
+      // being written or installed over the same keys is another's: retry later.
+      const held = this.spanWork.overlapping(spans);
+      if (held.length === 0) break;
+      if (held.some((h) => h.state !== "clearing")) {
+        throw new TesseraError(
+          "UNAVAILABLE",
+          `a snapshot of range ${held[0]!.clear.rangeId} is being installed here over the keys of range ${id}; retry later`,
+        );
+      }
+      await Promise.all(held.map((h) => h.done));
+    }
+    const r = this.replicaFor(id, "MsgSnap");
+    if (!r) throw new TesseraError("UNAVAILABLE", `range ${id} cannot take a snapshot here`);
+    const limits = this.spanWork.limits;
+    const small = snapshot.bytes < limits.bytes && snapshot.keys < limits.keys;
+    if (desc === undefined || small || r.isInitialized || r.hasPendingSnapshot) {
+      r.stepSnapshot(from, msgTerm, snapshot);
+      return;
+    }
+    const wanted = () =>
+      !this.stopped && this.scheduler.replica(id) === r && !r.isRemoved && !r.isClosed;
+    let written: Prewritten | undefined;
+    try {
+      written = await this.spanWork.fill(id, spans, snapshot.entries(), wanted);
+    } catch (e) {
+      snapshot.discard();
+      throw e;
+    }
+    if (written === undefined || !wanted()) {
+      written?.abandon();
+      snapshot.discard();
+      throw new TesseraError(
+        "UNAVAILABLE",
+        `range ${id} changed here while its snapshot was written; retry later`,
+      );
+    }
+    r.stepSnapshot(from, msgTerm, prewrittenSnapshot(snapshot, written));
+  }
+
+  /**
+   * Throws when a snapshot of range `id` (descriptor `desc`) may not be
+   * installed here now: its keys are still another replica's.
+   */
+  private checkSnapshotFits(id: RangeId, desc: RangeDescriptor | undefined): void {
     // A snapshot may not take keys another replica here still owns (a range
     // split elsewhere whose left side has not applied the split here yet):
     // that replica would apply older writes over it. The sender retries later.
-    const incoming = snapshot.record(rangeDescriptorKey(id));
-    if (incoming !== undefined) {
-      const desc = decodeDescriptor(incoming);
+    if (desc !== undefined) {
       for (const other of this.scheduler.all()) {
         const od = other.descriptorIfKnown;
         if (other.rangeId === id || od === undefined || !rangesOverlap(od, desc)) continue;
@@ -692,9 +766,6 @@ export class StoreHost {
         );
       }
     }
-    const r = this.replicaFor(id, "MsgSnap");
-    if (!r) throw new TesseraError("UNAVAILABLE", `range ${id} cannot take a snapshot here`);
-    r.stepSnapshot(from, msgTerm, snapshot);
   }
 
   /** Ranges whose descriptor, as this node's store holds it, overlaps `desc`. */
@@ -1314,4 +1385,31 @@ export class StoreHost {
     void this.reconcileMeta();
     return desc.rangeId;
   }
+}
+
+/**
+ * `snapshot`, whose data `written` holds in the store already: its install
+ * writes only Raft state. Discarding it without installing it clears the data.
+ */
+function prewrittenSnapshot(snapshot: IncomingSnapshot, written: Prewritten): IncomingSnapshot {
+  // The staged stream is of no more use: the data is in the store.
+  const { meta, bytes, keys } = snapshot;
+  const record = (key: Uint8Array) => snapshot.record(key);
+  snapshot.discard();
+  let installed = false;
+  return {
+    meta,
+    bytes,
+    keys,
+    record,
+    entries: () => [],
+    prewritten: written.clear,
+    markInstalled: () => {
+      installed = true;
+      written.installed();
+    },
+    discard: () => {
+      if (!installed) written.abandon();
+    },
+  };
 }

@@ -18,6 +18,7 @@ export { LmdbEngine } from "./lmdb-engine.js";
 export { RangeLogStorage } from "./log-storage.js";
 export { MemoryEngine } from "./memory-engine.js";
 export type { AppliedState, TruncatedState } from "./raft-codec.js";
+export type { SpanBounds, SpanClear } from "./span-clear.js";
 export {
   type SpanEntry,
   type SpanSnapshot,

@@ -28,6 +28,7 @@ import {
   logKey,
   rangeKey,
 } from "./raft-codec.js";
+import { encodeSpanClear, type SpanClear, spanClearKey } from "./span-clear.js";
 import type { StoreDbs } from "./store-dbs.js";
 import type { KvWriter } from "./types.js";
 
@@ -136,12 +137,18 @@ export class StoreBatch {
    * the snapshot's data, and sets applied and truncated state to its index.
    * Must come before any append of the same range in the batch. `data` is
    * pulled inside the transaction (a staged stream read back piece by piece).
+   *
+   * With `prewritten`, the data is in the store already (`Store.fillSpan`,
+   * under that span-clear record, in spans no replica here owned): only
+   * `spans` (what the replica owned before) are deleted, and the record goes,
+   * so the data now belongs to the range.
    */
   installSnapshot(
     log: RangeLogStorage,
     meta: SnapshotMetadata,
     spans: readonly { start: Uint8Array; end: Uint8Array }[],
     data: Iterable<{ key: Uint8Array; value: Uint8Array }>,
+    prewritten?: SpanClear,
   ): void {
     this.once(log.rangeId, "snapshot");
     assert(!this.seen.has(`${log.rangeId}:append`), "snapshot staged after an append");
@@ -151,6 +158,7 @@ export class StoreBatch {
     this.ops.push(({ dbs }) => {
       for (const s of spans) deleteSpan(dbs.data, s.start, s.end);
       deleteSpan(dbs.log, logKey(log.rangeId, 0), logKey(log.rangeId + 1, 0));
+      if (prewritten) dbs.meta.remove(spanClearKey(prewritten.id));
       for (const e of data) dbs.data.put(e.key, e.value);
       dbs.applied.put(rangeKey(log.rangeId), encodeAppliedState(applied));
       dbs.truncated.put(rangeKey(log.rangeId), encodeTruncatedState(ts));
@@ -159,19 +167,19 @@ export class StoreBatch {
   }
 
   /**
-   * Deletes a removed replica: its span's data and its log and applied
-   * state. Its hard state (term and vote) stays, as a tombstone: should a
-   * stale message recreate the replica (uninitialized), it still remembers
-   * its vote, so it can never vote twice in one term.
+   * Deletes a removed replica: its log and applied state, and records its
+   * spans (`clear`) as to be cleared: its data, which may be gigabytes, is
+   * deleted after, in bounded transactions (`Store.clearSpanChunk`), and no
+   * replica here may own those spans until then. Its hard state (term and
+   * vote) stays, as a tombstone: should a stale message recreate the replica
+   * (uninitialized), it still remembers its vote, so it can never vote twice
+   * in one term.
    */
-  destroyRange(
-    log: RangeLogStorage,
-    spans: readonly { start: Uint8Array; end: Uint8Array }[],
-    after?: () => void,
-  ): void {
+  destroyRange(log: RangeLogStorage, clear: SpanClear, after?: () => void): void {
     this.once(log.rangeId, "destroy");
+    const record = encodeSpanClear(clear);
     this.ops.push(({ dbs }) => {
-      for (const s of spans) deleteSpan(dbs.data, s.start, s.end);
+      dbs.meta.put(spanClearKey(clear.id), record);
       deleteSpan(dbs.log, logKey(log.rangeId, 0), logKey(log.rangeId + 1, 0));
       const key = rangeKey(log.rangeId);
       dbs.applied.remove(key);

@@ -47,6 +47,14 @@ import {
   logKeyIndex,
   rangeKey,
 } from "./raft-codec.js";
+import {
+  decodeSpanClear,
+  encodeSpanClear,
+  type SpanClear,
+  spanClearId,
+  spanClearKey,
+  spanClearKeys,
+} from "./span-clear.js";
 import { StoreBatch } from "./store-batch.js";
 import { APPLIED_DB, DATA_DB, openStoreDbs, type StoreDbs } from "./store-dbs.js";
 import { dataDirError, ensureDir } from "./store-dir.js";
@@ -121,6 +129,7 @@ export class Store {
   private entriesAppendedTotal = 0;
   private lastSyncAtMs = 0;
   private commitMsTotal = 0;
+  private nextSpanClearId: number;
   readonly identity: StoreIdentity;
 
   private constructor(
@@ -137,6 +146,8 @@ export class Store {
     this.tailEntriesMax = options.logTailEntriesMax ?? LOG_TAIL_ENTRIES_DEFAULT;
     this.clock = options.clock;
     this.identity = this.loadIdentity(options, where);
+    const clears = this.spanClears();
+    this.nextSpanClearId = (clears.at(-1)?.id ?? 0) + 1;
   }
 
   /** Opens (or creates) a store over `engine` (the simulator's disk, a test's memory). */
@@ -298,6 +309,72 @@ export class Store {
       this.dbs.hardState.remove(key);
     });
     this.logs.delete(rangeId);
+  }
+
+  /**
+   * Spans holding data no replica owns, still to be deleted (span-clear.ts),
+   * oldest first: a removed replica's data, or a snapshot written ahead of an
+   * install that did not happen.
+   */
+  spanClears(): SpanClear[] {
+    const out: SpanClear[] = [];
+    for (const { key, value } of this.dbs.meta.range(spanClearKeys())) {
+      const id = spanClearId(key);
+      out.push(decodeSpanClear(id, value));
+    }
+    return out;
+  }
+
+  /** An id for a new span-clear record (unique in this store). */
+  newSpanClearId(): number {
+    return this.nextSpanClearId++;
+  }
+
+  /**
+   * Records, durably, that `clear`'s spans are to be cleared, and writes
+   * `entries` (which must lie in them) in the same transaction: a snapshot
+   * written into the span of a replica that holds nothing yet, piece by
+   * piece, before its install (which removes the record). Until then no
+   * replica owns these keys, so no reader sees them.
+   */
+  async fillSpan(clear: SpanClear, entries: readonly SpanEntry[]): Promise<void> {
+    this.checkOpen();
+    const record = encodeSpanClear(clear);
+    await this.engine.write(() => {
+      this.dbs.meta.put(spanClearKey(clear.id), record);
+      for (const e of entries) this.dbs.data.put(e.key, e.value);
+    });
+  }
+
+  /**
+   * Deletes the first keys of `clear`'s spans, up to `limits`, in one durable
+   * transaction; once the spans are empty the record goes too (unless
+   * `keepRecord`: a span emptied before a snapshot is written into it) and
+   * this resolves true.
+   */
+  async clearSpanChunk(
+    clear: SpanClear,
+    limits: { readonly keys: number; readonly bytes: number },
+    keepRecord = false,
+  ): Promise<boolean> {
+    this.checkOpen();
+    let done = false;
+    await this.engine.write(() => {
+      const keys: Uint8Array[] = [];
+      let bytes = 0;
+      for (const s of clear.spans) {
+        if (compareBytes(s.start, s.end) >= 0) continue;
+        for (const e of this.dbs.data.range({ start: s.start, end: s.end })) {
+          if (keys.length >= limits.keys || bytes >= limits.bytes) break;
+          keys.push(e.key);
+          bytes += e.key.byteLength + e.value.byteLength;
+        }
+      }
+      for (const key of keys) this.dbs.data.remove(key);
+      done = keys.length < limits.keys && bytes < limits.bytes;
+      if (done && !keepRecord) this.dbs.meta.remove(spanClearKey(clear.id));
+    });
+    return done;
   }
 
   /** Forgets the cached log storage of a destroyed range. */

@@ -124,6 +124,8 @@ function removedLogOf(engine: StorageEngine, id: NodeId, range: RangeId): Remove
   }
 }
 
+const SIM_SPAN_CHUNK_LIMITS = { keys: 4, bytes: 2048 };
+
 export function bootHost(cfg: HostBootConfig): Boot {
   const knobs: TestingKnobs = {
     ackBeforeSync: cfg.knob === "ackBeforeSync",
@@ -159,6 +161,9 @@ export function bootHost(cfg: HostBootConfig): Boot {
       log: silent,
       leaderWaitMs: 1000,
       onFatal: ctx.onFatal,
+      // Small, so the simulated ranges' snapshots are written ahead of their install
+      // and removed replicas' data cleared in several transactions, which a crash can split.
+      spanChunkLimits: SIM_SPAN_CHUNK_LIMITS,
     });
     // What the cluster layer gives a real node: its peers, to ask for a range's
     // leader while it holds no replica of the range (not yet, or no longer).

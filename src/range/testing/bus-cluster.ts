@@ -17,7 +17,7 @@ import {
 } from "../../lib/index.js";
 import { Store } from "../../storage/index.js";
 import { DEFAULT_BUS_LIMITS, TcpBus } from "../../transport/index.js";
-import type { StoreHostLimits, TestingKnobs } from "../host-types.js";
+import type { StoreHostLimits, StoreHostOptions, TestingKnobs } from "../host-types.js";
 import { SYSTEM_RANGE_ID, USER_RANGE_ID } from "../routing.js";
 import { StoreHost } from "../store-host.js";
 import { systemTimers } from "../system-timers.js";
@@ -67,6 +67,7 @@ export class BusCluster {
   constructor(
     private readonly knobs: TestingKnobs = {},
     private readonly leaderWaitMs = 1000,
+    private readonly hostOptions: Pick<StoreHostOptions, "spanChunkLimits"> = {},
   ) {}
 
   async add(id: number): Promise<TestNode> {
@@ -103,6 +104,7 @@ export class BusCluster {
       knobs: this.knobs,
       leaderWaitMs: this.leaderWaitMs,
       logEntriesKeep: 50,
+      ...this.hostOptions,
       onFatal: (e) => {
         throw e;
       },
