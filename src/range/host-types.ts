@@ -79,6 +79,8 @@ export interface StoreHostOptions {
   readonly leaderWaitMs?: number;
   /** Log entries kept behind the slowest follower when truncating (default 10 000). */
   readonly logEntriesKeep?: number;
+  /** Log bytes kept when truncating by size, once the log holds twice this (default 16 MiB). */
+  readonly logBytesKeep?: number;
   /**
    * Serve linearizable reads from local state when this replica leads a group
    * it is the only voter of (default true).

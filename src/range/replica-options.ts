@@ -46,6 +46,12 @@ export interface ReplicaOptions {
    */
   readonly logEntriesKeep?: number;
   /**
+   * Bytes of log kept behind the applied index when the log is truncated by
+   * size, which it is once it holds twice this (default 16 MiB): a log of big
+   * values would otherwise grow to `logEntriesKeep` of them.
+   */
+  readonly logBytesKeep?: number;
+  /**
    * Serve linearizable reads from local state when this replica leads a group
    * it is the only voter of (default true); false takes a read index always.
    */

@@ -151,6 +151,9 @@ export interface CollectedReady {
 }
 
 const LOG_ENTRIES_KEEP_DEFAULT = 10_000;
+const LOG_BYTES_KEEP_DEFAULT = 16 * 1024 * 1024;
+/** Marks of the log's size are this fraction of `logBytesKeep` apart. */
+const LOG_MARKS_PER_KEEP = 8;
 const CONF_CHANGE_TAG = 0xcc;
 /** Snapshots a replica keeps received and not yet installed. */
 const SNAPSHOTS_KEPT_MAX = 4;
@@ -189,6 +192,15 @@ export class Replica {
   /** Asks the scheduler for a round (see `wake` for the one that also keeps this replica awake). */
   private readonly wakeScheduler: () => void;
   private readonly logEntriesKeep: number;
+  private readonly logBytesKeep: number;
+  /** Bytes of entries appended to the log since this replica started. */
+  private logBytes = 0;
+  /**
+   * `logBytes` as it stood after appending entry `index`, about every
+   * `logBytesKeep / LOG_MARKS_PER_KEEP` bytes, oldest first: how truncation
+   * by size finds where to cut.
+   */
+  private logMarks: { readonly index: number; readonly bytes: number }[] = [];
   private readonly localReadsWhenAlone: boolean;
   private readonly knobs: TestingKnobs;
   private readonly incarnation: number;
@@ -243,6 +255,7 @@ export class Replica {
     this.limits = options.limits;
     this.wakeScheduler = options.wake;
     this.logEntriesKeep = options.logEntriesKeep ?? LOG_ENTRIES_KEEP_DEFAULT;
+    this.logBytesKeep = options.logBytesKeep ?? LOG_BYTES_KEEP_DEFAULT;
     this.localReadsWhenAlone = options.localReadsWhenAlone ?? true;
     this.knobs = options.knobs ?? {};
     this.incarnation = options.rng.nextU32();
@@ -815,7 +828,10 @@ export class Replica {
       }
       confState = meta.confState;
     }
-    if (rd.entries.length > 0) batch.append(this.log, rd.entries);
+    if (rd.entries.length > 0) {
+      batch.append(this.log, rd.entries);
+      this.noteAppended(rd.entries);
+    }
     if (rd.hardState) batch.setHardState(this.log, rd.hardState);
     const applied: AppliedWrite[] = [];
     const confApplied: number[] = [];
@@ -1341,25 +1357,57 @@ export class Replica {
 
   /**
    * Truncates the log behind the slowest healthy follower's match, keeping
-   * `logEntriesKeep` entries behind the applied index. A follower that is not
-   * recently active, or more than `logEntriesKeep` behind, does not hold the
-   * log back: it will get a snapshot. Runs only once twice `logEntriesKeep`
-   * entries accumulated, so truncation is occasional.
+   * `logEntriesKeep` entries behind the applied index, or, once the log holds
+   * more than twice `logBytesKeep` bytes, about `logBytesKeep` of them
+   * (whichever cuts more). A follower that is not recently active, or more
+   * than that behind, does not hold the log back: it will get a snapshot.
+   * Runs only once twice the bound accumulated, so truncation is occasional.
    */
   private maybeTruncate(batch: StoreBatch): void {
     const applied = this.log.applied().index;
     const first = this.log.firstIndex();
-    if (applied - first < 2 * this.logEntriesKeep) return;
-    let target = applied - this.logEntriesKeep;
+    let target = applied - first >= 2 * this.logEntriesKeep ? applied - this.logEntriesKeep : 0;
+    if (this.logBytes - this.logBytesAt(first - 1) >= 2 * this.logBytesKeep) {
+      for (const m of this.logMarks) {
+        if (m.index <= applied && this.logBytes - m.bytes >= this.logBytesKeep)
+          target = Math.max(target, m.index);
+      }
+    }
+    if (target < first) return;
     if (this.node.raft.state === "leader") {
       for (const [id, pr] of this.progress()) {
         if (id === this.nodeId || !pr.recentActive || pr.state === "snapshot") continue;
         if (applied - pr.match > this.logEntriesKeep) continue;
+        if (this.logBytes - this.logBytesAt(pr.match) > 2 * this.logBytesKeep) continue;
         target = Math.min(target, pr.match);
       }
     }
     if (target < first) return;
     batch.truncate(this.log, logIndex(target));
+    // Marks before the cut go, but the last one at or before it (the log's base).
+    const keepFrom = this.logMarks.findLastIndex((m) => m.index <= target);
+    if (keepFrom > 0) this.logMarks = this.logMarks.slice(keepFrom);
+  }
+
+  /** Counts appended entries' bytes, marking the count about every `logBytesKeep / 8` bytes. */
+  private noteAppended(entries: readonly Entry[]): void {
+    for (const e of entries) this.logBytes += e.data.byteLength;
+    const last = this.logMarks.at(-1);
+    if (
+      last === undefined ||
+      this.logBytes - last.bytes >= this.logBytesKeep / LOG_MARKS_PER_KEEP
+    ) {
+      this.logMarks.push({ index: entries.at(-1)!.index, bytes: this.logBytes });
+    }
+  }
+
+  /** `logBytes` as of entry `index` (by the last mark at or before it; 0 before the first). */
+  private logBytesAt(index: number): number {
+    for (let i = this.logMarks.length - 1; i >= 0; i--) {
+      const m = this.logMarks[i]!;
+      if (m.index <= index) return m.bytes;
+    }
+    return 0;
   }
 
   private serveApplied(): void {

@@ -56,6 +56,7 @@ async function open(
   localReadsWhenAlone = true,
   logEntriesKeep?: number,
   clock: Clock = systemClock,
+  logBytesKeep?: number,
 ): Promise<Node> {
   const store = await LmdbStore.open({
     dataDir: dir,
@@ -68,6 +69,7 @@ async function open(
     tickMs: 10,
     localReadsWhenAlone,
     ...(logEntriesKeep !== undefined ? { logEntriesKeep } : {}),
+    ...(logBytesKeep !== undefined ? { logBytesKeep } : {}),
     onFatal: (e) => {
       throw e;
     },
@@ -164,6 +166,27 @@ describe("StoreHost (one node)", () => {
     }
     assert.equal((await m.host.service.write(set("after", "restart"))).reply.t, "ok");
     await close(m);
+  });
+
+  it("truncates a log of big values by its size, not only by its count of entries", async () => {
+    const keep = 32 * 1024;
+    const n = await open(tempDir(), LIMITS, true, undefined, systemClock, keep);
+    const value = "x".repeat(4096);
+    for (let i = 0; i < 80; i++) await n.host.service.write(set(`big${i}`, value));
+    const log = n.store.logStorage(rangeId(2));
+    assert.ok(log.firstIndex() > 20, `first index ${log.firstIndex()}`);
+    let bytes = 0;
+    for (let i = log.firstIndex(); i <= log.lastIndex(); i++) {
+      for (const e of log.entries(i as never, (i + 1) as never, Number.MAX_SAFE_INTEGER))
+        bytes += e.data.byteLength;
+    }
+    // At most twice the bound, and a mark's worth (a fraction of it), before it is cut.
+    assert.ok(bytes <= 2 * keep + keep / 4 + 8192, `${bytes} bytes of log kept`);
+    assert.equal(
+      text(await n.host.service.read({ op: "get", ks: KS, key: b("big0") }, "strong")),
+      value,
+    );
+    await close(n);
   });
 
   it("refuses writes past proposalsPendingMax and proposals over proposalBytesMax", async () => {

@@ -503,6 +503,7 @@ export class StoreHost {
       timing: this.timing,
       wake: () => this.scheduler.wake(id),
       ...(o.logEntriesKeep !== undefined ? { logEntriesKeep: o.logEntriesKeep } : {}),
+      ...(o.logBytesKeep !== undefined ? { logBytesKeep: o.logBytesKeep } : {}),
       ...(o.localReadsWhenAlone !== undefined
         ? { localReadsWhenAlone: o.localReadsWhenAlone }
         : {}),

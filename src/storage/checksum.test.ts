@@ -37,6 +37,25 @@ const flip = (bytes: Uint8Array, at: number) => {
 describe("checksums of stored raft state", () => {
   it("computes CRC-32C (Castagnoli)", () => {
     assert.equal(crc32c(new TextEncoder().encode("123456789")), 0xe3069283);
+    // Every length and alignment agrees with the byte-at-a-time definition.
+    const table = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+      table[n] = c >>> 0;
+    }
+    const plain = (bytes: Uint8Array, crc: number) => {
+      let c = ~crc >>> 0;
+      for (const x of bytes) c = table[(c ^ x) & 0xff]! ^ (c >>> 8);
+      return ~c >>> 0;
+    };
+    const buffer = Uint8Array.from({ length: 300 }, (_, n) => (n * 73 + 11) & 0xff);
+    for (let len = 0; len < 120; len++) {
+      for (let at = 0; at < 5; at++) {
+        const bytes = buffer.subarray(at, at + len);
+        assert.equal(crc32c(bytes, len * 7919), plain(bytes, len * 7919), `${len} bytes at ${at}`);
+      }
+    }
   });
 
   it("refuses a flipped bit anywhere in an entry, a hard state or an applied state", () => {

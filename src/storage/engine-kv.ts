@@ -66,6 +66,9 @@ export class EngineKvWriter extends EngineKvView implements KvWriter {
 export function deleteSpan(db: EngineDb, start: Uint8Array, end: Uint8Array): void {
   if (compareBytes(start, end) >= 0) return;
   // Collect first: removing while a cursor walks the same range is not allowed.
-  const keys = [...db.range({ start, end })].map((e) => e.key);
+  // Keys only: a log of big entries would otherwise be read whole to be deleted.
+  const keys = db.keys
+    ? [...db.keys({ start, end })]
+    : [...db.range({ start, end })].map((e) => e.key);
   for (const key of keys) db.remove(key);
 }

@@ -40,6 +40,11 @@ export interface EngineRangeOptions {
 export interface EngineDb {
   get(key: Uint8Array): Uint8Array | undefined;
   range(options: EngineRangeOptions): Iterable<EngineEntry>;
+  /**
+   * The keys of [start, end) in order, without reading the values, where the
+   * engine can skip them (LMDB: a value is not copied out); `range` otherwise.
+   */
+  keys?(options: { readonly start: Uint8Array; readonly end: Uint8Array }): Iterable<Uint8Array>;
   /** Only inside `write`/`writeSync`. */
   put(key: Uint8Array, value: Uint8Array): void;
   /** Only inside `write`/`writeSync`; removing an absent key is a no-op. */

@@ -48,6 +48,14 @@ class LmdbEngineDb implements EngineDb {
     return this.db.get(asBuffer(key), transaction ? { transaction } : undefined);
   }
 
+  *keys(options: { readonly start: Uint8Array; readonly end: Uint8Array }): Iterable<Uint8Array> {
+    for (const key of this.db.getKeys({
+      start: asBuffer(options.start),
+      end: asBuffer(options.end),
+    }))
+      yield key as Uint8Array;
+  }
+
   *range(options: EngineRangeOptions, transaction?: Transaction): Iterable<EngineEntry> {
     const { start, end, limit, reverse } = options;
     if (limit !== undefined && limit <= 0) return;
