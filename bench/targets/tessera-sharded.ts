@@ -86,7 +86,8 @@ export function tesseraSharded(ranges: number): Target {
       const dirs: string[] = [];
       const nodes: NodeProcess[] = [];
       const members: NodeProcess[] = [];
-      let seed = "";
+      /** Each node's bus address: a joining node is pointed at a live member's. */
+      const busOf = new Map<NodeProcess, string>();
       const close = async () => {
         await Promise.all(nodes.map((node) => node.kill("SIGKILL")));
         for (const dir of dirs) removeTempDir(dir);
@@ -95,16 +96,17 @@ export function tesseraSharded(ranges: number): Target {
         const [resp, http, bus] = (await freePorts(3)) as [number, number, number];
         const dir = makeTempDir(`${name}-${nodes.length}`);
         dirs.push(dir);
-        const first = nodes.length === 0;
-        if (first) seed = `127.0.0.1:${bus}`;
+        // The first node may have been decommissioned (and stopped) since.
+        const seed = members[0] === undefined ? null : busOf.get(members[0])!;
         const node = tesseraNode(
           `${name}-${nodes.length}`,
           runtime,
           { resp, http, bus },
           dir,
-          first ? null : seed,
+          seed,
           true,
         );
+        busOf.set(node, `127.0.0.1:${bus}`);
         nodes.push(node);
         await node.start();
         members.push(node);
