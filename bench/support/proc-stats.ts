@@ -2,10 +2,31 @@
  * Footprint probes: a process's resident set size from /proc/PID/status
  * (VmRSS and its anonymous part RssAnon, summed over the process and its
  * descendants so a server that forks helpers is counted whole) and the bytes a directory tree occupies on disk,
- * both as allocated blocks (what the disk pays) and as apparent file sizes.
+ * both as allocated blocks (what the disk pays) and as apparent file sizes;
+ * and the CPU time a process used (/proc/PID/stat).
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { runCommand } from "./children.js";
+
+let clockTicksPerSecond: number | undefined;
+
+async function ticksPerSecond(): Promise<number> {
+  if (clockTicksPerSecond === undefined) {
+    const r = await runCommand("getconf", "getconf", ["CLK_TCK"], 5_000).catch(() => undefined);
+    const n = Number(r?.stdout.trim());
+    clockTicksPerSecond = Number.isInteger(n) && n > 0 ? n : 100;
+  }
+  return clockTicksPerSecond;
+}
+
+/** utime + stime of `pid` in seconds (every thread counts: /proc/PID/stat sums them). */
+export async function cpuSecondsOf(pid: number): Promise<number> {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may hold spaces) start at field 3.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / (await ticksPerSecond());
+}
 
 /** A `kB` field of /proc/PID/status (VmRSS, RssAnon, …) in bytes, or undefined if the process is gone. */
 export function statusBytesOf(pid: number, field: string): number | undefined {

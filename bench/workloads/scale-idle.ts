@@ -12,10 +12,8 @@
  * meta range and the range being split, and a node that ticks every range it
  * holds gets slower at it as ranges multiply.
  */
-import { readFileSync } from "node:fs";
 import type { Options } from "../options.js";
-import { runCommand } from "../support/children.js";
-import { treeStatusBytes } from "../support/proc-stats.js";
+import { cpuSecondsOf, treeStatusBytes } from "../support/proc-stats.js";
 import { progress } from "../support/progress.js";
 import { sleep } from "../support/wait.js";
 import type { System } from "../targets/index.js";
@@ -32,31 +30,12 @@ interface Prepared {
 }
 
 const prepared = new WeakMap<System, Prepared>();
-let clockTicksPerSecond: number | undefined;
-
-async function ticksPerSecond(): Promise<number> {
-  if (clockTicksPerSecond === undefined) {
-    const r = await runCommand("getconf", "getconf", ["CLK_TCK"], 5_000).catch(() => undefined);
-    const n = Number(r?.stdout.trim());
-    clockTicksPerSecond = Number.isInteger(n) && n > 0 ? n : 100;
-  }
-  return clockTicksPerSecond;
-}
-
-/** utime + stime of `pid` in seconds (every thread counts: /proc/PID/stat sums them). */
-async function cpuSeconds(pid: number): Promise<number> {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // Fields after the command name (which may hold spaces) start at field 3.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / (await ticksPerSecond());
-}
-
 /** CPU used by `pid` over `ms`, as a percentage of one core. */
 async function cpuPercent(pid: number, ms: number): Promise<number> {
-  const c0 = await cpuSeconds(pid);
+  const c0 = await cpuSecondsOf(pid);
   const t0 = performance.now();
   await sleep(ms);
-  const c1 = await cpuSeconds(pid);
+  const c1 = await cpuSecondsOf(pid);
   return (100 * (c1 - c0)) / ((performance.now() - t0) / 1000);
 }
 

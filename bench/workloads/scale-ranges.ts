@@ -9,12 +9,17 @@
  * With one range, one leader does every write and every strong read; with
  * 64, the cluster spreads the leaders over the three nodes, so the ratio
  * (64 ranges ÷ 1 range) says how much of the cluster sharding puts to work —
- * and what running 64 Raft groups costs on the same machine.
+ * and what running 64 Raft groups costs on the same machine. That cost is
+ * also measured apart from the load generator, which shares the machine:
+ * the CPU time all Tessera processes used over the measured window, per
+ * operation (utime + stime from /proc/PID/stat).
  */
 import type { LoadFigures } from "../loadgen/load-summary.js";
 import { runRespLoad } from "../loadgen/resp-load.js";
 import type { Options } from "../options.js";
+import { cpuSecondsOf } from "../support/proc-stats.js";
 import { progress } from "../support/progress.js";
+import { sleep } from "../support/wait.js";
 import type { System } from "../targets/index.js";
 import { preloadKeys } from "./preload.js";
 import { LATENCY, type RoundResult, THROUGHPUT, type Workload } from "./workload.js";
@@ -25,6 +30,7 @@ const CASES = [
   { name: "SET", readFraction: 0 },
   { name: "GET", readFraction: 1 },
 ] as const;
+type Case = (typeof CASES)[number];
 
 function drive(system: System, options: Options, readFraction: number): Promise<LoadFigures> {
   return runRespLoad({
@@ -43,6 +49,30 @@ function drive(system: System, options: Options, readFraction: number): Promise<
   });
 }
 
+/** Runs case `c`; the servers' CPU per operation is taken over the measured window. */
+async function runCase(
+  system: System,
+  options: Options,
+  c: Case,
+): Promise<LoadFigures & { cpuMsPerOp: number }> {
+  const driving = drive(system, options, c.readFraction);
+  await sleep(options.scaleWarmupMs);
+  const cpu0 = await serverCpuSeconds(system);
+  const f = await driving;
+  const cpuMsPerOp = f.ops > 0 ? (((await serverCpuSeconds(system)) - cpu0) * 1000) / f.ops : 0;
+  return { ...f, cpuMsPerOp };
+}
+
+/** CPU seconds used so far by every running process of `system`. */
+async function serverCpuSeconds(system: System): Promise<number> {
+  let total = 0;
+  for (const node of system.nodes) {
+    const pid = node.pid();
+    if (pid !== undefined) total += await cpuSecondsOf(pid).catch(() => 0);
+  }
+  return total;
+}
+
 /** How many distinct nodes lead the slots (from the slot map the clients use). */
 function leaderNodes(system: System): number {
   return new Set(system.slotOwner ?? []).size;
@@ -54,8 +84,15 @@ export const scaleRanges: Workload = {
   measures:
     "SET and GET throughput of one 3-node Tessera cluster with keyspace 0 in 1 range and split into 64 ranges " +
     "(TESSERA RANGE SPLIT at 63 evenly spaced slots); clients route by CLUSTER SLOTS. " +
-    "Here the ratio is 64 ranges ÷ 1 range (> 1 means sharding pays).",
-  metrics: [THROUGHPUT, LATENCY("p50Ms", "p50"), LATENCY("p99Ms", "p99")],
+    "Here the ratio is 64 ranges ÷ 1 range (> 1 means sharding pays). Server CPU/op is the CPU time of all " +
+    "Tessera processes over the measured window per operation: the cost of the Raft groups apart from the " +
+    "load generator, which shares the machine.",
+  metrics: [
+    THROUGHPUT,
+    LATENCY("p50Ms", "p50"),
+    LATENCY("p99Ms", "p99"),
+    { key: "cpuMsPerOp", label: "server CPU/op", unit: "ms", better: "lower", digits: 3 },
+  ],
   chart: ["opsPerSec", "p99Ms"],
   comparisons: () =>
     CASES.map((c) => ({
@@ -99,7 +136,7 @@ export const scaleRanges: Workload = {
     for (const c of CASES) {
       ctx.checkCancelled();
       await system.sharding?.refreshSlotOwner();
-      const f = await drive(system, ctx.options, c.readFraction);
+      const f = await runCase(system, ctx.options, c);
       out[c.name] = {
         values: {
           opsPerSec: f.opsPerSec,
@@ -107,6 +144,7 @@ export const scaleRanges: Workload = {
           p50Ms: f.p50Ms,
           p99Ms: f.p99Ms,
           maxMs: f.maxMs,
+          cpuMsPerOp: f.cpuMsPerOp,
         },
         detail: {
           ops: f.ops,
