@@ -39,6 +39,27 @@ describe("RangeDirectory", () => {
     assert.deepEqual(d.staleMetaWithin(merged), [9]);
   });
 
+  it("finds stale entries by search, following writes, deletions and reloads of the table", () => {
+    const d = new RangeDirectory({ localRanges: () => [] });
+    // 1,000 ranges of 16 slots; range 2 then absorbs its four right neighbours.
+    d.setMeta(Array.from({ length: 1000 }, (_, i) => entry(i + 2, i * 16, i * 16 + 16, 4)));
+    const merged = { rangeId: rangeId(2), start: at(0), end: at(80), generation: 5 };
+    assert.deepEqual(d.staleMetaWithin(merged), [3, 4, 5, 6]);
+    // A write that keeps an entry's start keeps its place; one that moves it, and a deletion, do not.
+    d.noteMetaWritten({ ...entry(4, 32, 48, 4), leaderId: nodeId(2) });
+    assert.deepEqual(d.staleMetaWithin(merged), [3, 4, 5, 6]);
+    d.noteMetaWritten(entry(2, 0, 80, 5));
+    d.noteMetaDeleted(rangeId(3));
+    assert.deepEqual(d.staleMetaWithin(merged), [4, 5, 6]);
+    d.noteMetaWritten(entry(5, 40, 64, 4));
+    assert.deepEqual(d.staleMetaWithin(merged), [4, 5, 6]);
+    d.setMeta([entry(2, 0, 80, 5), entry(6, 64, 80, 4), entry(7, 80, 96, 4)]);
+    assert.deepEqual(d.staleMetaWithin(merged), [6]);
+    // Newer entries inside the span, or reaching past its end, are not stale.
+    d.setMeta([entry(2, 0, 80, 5), entry(6, 64, 80, 6), entry(7, 70, 96, 4)]);
+    assert.deepEqual(d.staleMetaWithin(merged), []);
+  });
+
   it("keeps its table when a range held here is written to the meta table, rebuilds it for others", () => {
     const d = new RangeDirectory({ localRanges: () => [entry(2, 0, 100, 3)] });
     d.setMeta([entry(2, 0, 100, 2), entry(5, 100, 300, 2)]);

@@ -15,7 +15,7 @@
  * reaches (RANGE_MISMATCH) and routed again after a refresh, so a stale view
  * costs a retry, never a wrong answer.
  */
-import { compareBytes, type NodeId, type RangeId } from "../lib/index.js";
+import { compareBytes, equalBytes, type NodeId, type RangeId } from "../lib/index.js";
 import type { RangeDescriptor } from "./descriptor.js";
 
 export interface DirectoryEntry {
@@ -33,6 +33,13 @@ export interface LocalRangeSource {
 
 export class RangeDirectory {
   private metaEntries = new Map<RangeId, DirectoryEntry>();
+  /**
+   * The meta table's entries by start key (built when needed), and each
+   * range's place in it: `staleMetaWithin` searches it rather than scanning
+   * the table, which made the first reconciliation after a restart quadratic.
+   */
+  private metaByStart: DirectoryEntry[] | undefined;
+  private metaPlace = new Map<RangeId, number>();
   private readonly leaders = new Map<RangeId, NodeId>();
   private sorted: DirectoryEntry[] = [];
   /** The table's first entry of each range (for `byId`). */
@@ -63,7 +70,10 @@ export class RangeDirectory {
     for (const [id, e] of next) if (this.metaEntries.get(id) !== e) changed.push(id);
     for (const id of this.metaEntries.keys()) if (!next.has(id)) changed.push(id);
     this.metaEntries = next;
-    if (changed.length > 0) this.dirty = true;
+    if (changed.length > 0) {
+      this.dirty = true;
+      this.metaByStart = undefined;
+    }
     return changed;
   }
 
@@ -74,7 +84,18 @@ export class RangeDirectory {
    */
   noteMetaWritten(entry: DirectoryEntry): void {
     const id = entry.desc.rangeId;
+    const before = this.metaEntries.get(id);
     this.metaEntries.set(id, entry);
+    const place = this.metaPlace.get(id);
+    // Same start: same place in the sorted entries (the usual write: members or leader changed).
+    if (
+      this.metaByStart &&
+      before &&
+      place !== undefined &&
+      equalBytes(before.desc.start, entry.desc.start)
+    )
+      this.metaByStart[place] = entry;
+    else this.metaByStart = undefined;
     // A local replica at that generation or newer outranks the entry: the
     // table stays as it is (the usual case: a leader writing its own range).
     const local = this.localWins.get(id);
@@ -83,7 +104,9 @@ export class RangeDirectory {
 
   /** This node deleted range `id`'s entry from the meta table. */
   noteMetaDeleted(id: RangeId): void {
-    if (this.metaEntries.delete(id)) this.dirty = true;
+    if (!this.metaEntries.delete(id)) return;
+    this.dirty = true;
+    this.metaByStart = undefined;
   }
 
   /** The meta table's entry of a range, as last loaded (or as this node last wrote it). */
@@ -131,13 +154,33 @@ export class RangeDirectory {
 
   /** Ranges of the meta table inside `desc`'s span with a lower generation: absorbed by it. */
   staleMetaWithin(desc: RangeDescriptor): RangeId[] {
+    const sorted = this.metaSorted();
+    // The first entry starting at or after desc.start, then those starting inside the span.
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareBytes(sorted[mid]!.desc.start, desc.start) < 0) lo = mid + 1;
+      else hi = mid;
+    }
     const out: RangeId[] = [];
-    for (const e of this.metaEntries.values()) {
+    for (let i = lo; i < sorted.length; i++) {
+      const e = sorted[i]!;
+      if (compareBytes(e.desc.start, desc.end) >= 0) break;
       if (e.desc.rangeId === desc.rangeId || e.desc.generation >= desc.generation) continue;
-      if (compareBytes(desc.start, e.desc.start) <= 0 && compareBytes(e.desc.end, desc.end) <= 0)
-        out.push(e.desc.rangeId);
+      if (compareBytes(e.desc.end, desc.end) <= 0) out.push(e.desc.rangeId);
     }
     return out;
+  }
+
+  private metaSorted(): DirectoryEntry[] {
+    if (this.metaByStart) return this.metaByStart;
+    const sorted = [...this.metaEntries.values()].sort((a, b) =>
+      compareBytes(a.desc.start, b.desc.start),
+    );
+    this.metaPlace = new Map(sorted.map((e, i) => [e.desc.rangeId, i] as const));
+    this.metaByStart = sorted;
+    return sorted;
   }
 
   /**

@@ -97,6 +97,12 @@ export interface StoreHostOptions {
    * the simulator makes it small so its little ranges take several).
    */
   readonly spanChunkLimits?: SpanChunkLimits;
+  /**
+   * How often meta reconciliation compares every replica here with the meta
+   * table even when nothing changed (default 10 s; after a change it does at
+   * once).
+   */
+  readonly metaSweepMs?: number;
   /** @deprecated use raftTiming.tickMs. */
   readonly tickMs?: number;
   /** @deprecated use raftTiming. */

@@ -935,7 +935,7 @@ export class StoreHost {
       // Every replica after a change (or a while), else only the deferred ones.
       const sweep =
         this.replicaChanges !== this.reconciledChanges ||
-        now - this.lastReconcileSweepMs >= RECONCILE_SWEEP_MS;
+        now - this.lastReconcileSweepMs >= (this.options.metaSweepMs ?? RECONCILE_SWEEP_MS);
       let look: Iterable<Replica>;
       if (sweep) {
         this.reconciledChanges = this.replicaChanges;

@@ -67,7 +67,7 @@ export class BusCluster {
   constructor(
     private readonly knobs: TestingKnobs = {},
     private readonly leaderWaitMs = 1000,
-    private readonly hostOptions: Pick<StoreHostOptions, "spanChunkLimits"> = {},
+    private readonly hostOptions: Pick<StoreHostOptions, "spanChunkLimits" | "metaSweepMs"> = {},
   ) {}
 
   async add(id: number): Promise<TestNode> {
