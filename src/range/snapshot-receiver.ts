@@ -6,12 +6,15 @@
  * keep the range's own records (its descriptor, frozen mark and merge lock),
  * which the host and the replica read before installing. The commit checks
  * the stream's length and CRC-32C and delivers the snapshot to the range's
- * replica (created uninitialized if this node has none yet), which installs
- * it in one store batch, reading the staged stream back, when Raft accepts
- * it. Memory stays that of a chunk whatever the range's size.
+ * replica (created uninitialized if this node has none yet), answering the
+ * commit once Raft has it. The host first writes a big snapshot for a replica
+ * that holds nothing yet into its span, in bounded transactions (span-work.ts);
+ * otherwise the replica installs it in one store batch, reading the staged
+ * stream back. Memory stays that of a few chunks whatever the range's size.
  *
- * Sessions are bounded in number and bytes; one past its bound, out of order
- * or idle too long is dropped with what it staged (the leader retries later).
+ * Sessions are bounded in number and bytes; one past its bound, too far out
+ * of order (a few chunks early wait for their turn) or idle too long is
+ * dropped with what it staged (the leader retries later).
  */
 import {
   type Clock,
