@@ -799,20 +799,6 @@ export class Raft {
     return e;
   }
 
-  /**
-   * The read index a local lease read gets at once on this leader, or
-   * undefined when it would not be answered at once (not the leader, no entry
-   * of its term committed yet, the lease does not hold): what a local
-   * `MsgReadIndex` with `lease` puts in the next Ready's read states, without
-   * waiting for that Ready. The caller still waits until it applied the index.
-   */
-  leaseReadIndex(): LogIndex | undefined {
-    if (this.state !== "leader") return undefined;
-    if (this.trk.isSingleton()) return this.raftLog.committed;
-    if (!this.committedEntryInCurrentTerm() || !this.leaseHolds()) return undefined;
-    return this.raftLog.committed;
-  }
-
   private handleLeaderReadIndex(m: MsgReadIndex): void {
     // A single voter needs no confirmation round.
     if (this.trk.isSingleton()) {

@@ -410,16 +410,6 @@ export class Replica {
       }
       if (this.node.raft.lead === 0)
         throw new TesseraError("UNAVAILABLE", `range ${this.rangeId} has no leader`);
-      if (mode === "lease") {
-        // A leader whose lease holds answers at once, as its next Ready would,
-        // without a scheduler round: with many ranges, reads spread over them
-        // would otherwise cost a Raft Ready each. Woken first: a sleeping
-        // leader forgets its lease as it wakes.
-        this.quietTicks = 0;
-        if (this.quiesced) this.unquiesce();
-        const index = this.node.raft.leaseReadIndex();
-        if (index !== undefined) return Promise.resolve(index);
-      }
       const promise = new Promise<LogIndex>((resolve, reject) => {
         this.pointsUnrequested[mode].push({ resolve, reject, deadlineMs: this.deadline("read") });
       });

@@ -51,19 +51,6 @@ describe("replicated ranges over the bus", () => {
     }
   });
 
-  it("answers strong reads on the leader from its lease, without a Raft round each", async () => {
-    const leader = await cluster.leaderOf(USER_RANGE_ID);
-    // Warm: the lease holds once the leader heard from its followers.
-    await leader.host.service.read(get("k19"), "strong");
-    const before = leader.host.stats().readiesTotal;
-    for (let i = 0; i < 50; i++) {
-      assert.equal(text(await leader.host.service.read(get("k19"), "strong")), "v19");
-    }
-    // Heartbeats may make a few Readies meanwhile; a read point per read would make 50.
-    const readies = leader.host.stats().readiesTotal - before;
-    assert.ok(readies < 20, `${readies} Readies for 50 reads`);
-  });
-
   it("forwards writes and linearizable reads from a follower to the leader", async () => {
     const leader = await cluster.leaderOf(USER_RANGE_ID);
     const follower = [...cluster.nodes.values()].find((n) => n !== leader)!;
