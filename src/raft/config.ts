@@ -62,6 +62,28 @@ export interface Config {
   readonly stepDownOnRemoval?: boolean;
   /** Persistence and apply are requested with local messages (see Ready). */
   readonly asyncStorageWrites?: boolean;
+  /**
+   * When the leader's commit index advances, followers learn it from the next
+   * append that carries entries or the next heartbeat, instead of from an
+   * append sent at once with nothing but the commit index. A leader whose
+   * range takes one write per round (many ranges sharing a store) otherwise
+   * sends every follower two appends per write, and each follower makes two
+   * Readies of it. Followers then apply up to a heartbeat interval later;
+   * what the leader commits, and when, is unchanged (followers' commit
+   * knowledge is never part of a decision: safety does not depend on it).
+   */
+  readonly commitOnHeartbeat?: boolean;
+  /**
+   * The periodic heartbeat is not sent to a follower that is replicating
+   * and was sent an append since the previous heartbeat round: the append
+   * did what the heartbeat would (it resets the follower's election timer,
+   * carries the commit index, and its answer counts toward CheckQuorum and
+   * the lease). Heartbeats that confirm a read are always sent. With many
+   * ranges busy at once, heartbeats otherwise make as many messages as the
+   * writes do. A follower then learns the last commit index of a burst from
+   * the heartbeat of the first round without appends (with commitOnHeartbeat).
+   */
+  readonly skipHeartbeatsWhileAppending?: boolean;
   /** The source of every random choice (election timeouts). */
   readonly rng: Rng;
   /** TEST-ONLY deliberate bugs (see `RaftTestingKnobs`); off when absent. */
@@ -125,6 +147,8 @@ export function validateConfig(c: Config): ResolvedConfig {
     disableProposalForwarding: c.disableProposalForwarding ?? false,
     stepDownOnRemoval: c.stepDownOnRemoval ?? false,
     asyncStorageWrites: c.asyncStorageWrites ?? false,
+    commitOnHeartbeat: c.commitOnHeartbeat ?? false,
+    skipHeartbeatsWhileAppending: c.skipHeartbeatsWhileAppending ?? false,
     rng: c.rng,
     testingKnobs: c.testingKnobs ?? {},
   };

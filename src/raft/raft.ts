@@ -109,6 +109,8 @@ export class Raft {
   pendingReadIndexMessages: MsgReadIndex[] = [];
   electionElapsed = 0;
   heartbeatElapsed = 0;
+  /** Ticks since this node started; the clock of the lease (Progress.heardAtTick). */
+  ticks = 0;
   randomizedElectionTimeout = 0;
   /** The commit index after the last step (it must never decrease). */
   private committedSeen: LogIndex = logIndex(0);
@@ -229,6 +231,7 @@ export class Raft {
       commit: this.raftLog.committed,
     });
     pr.sentEntries(ents.length, payloadsSize(ents));
+    pr.appendedSinceBeat = true;
     return true;
   }
 
@@ -266,8 +269,19 @@ export class Raft {
     });
   }
 
+  /** The periodic heartbeat round (MsgBeat). */
   broadcastHeartbeat(): void {
-    this.broadcastHeartbeatWithCtx(this.readOnly.lastPendingRequestCtx());
+    const ctx = this.readOnly.lastPendingRequestCtx();
+    // A heartbeat that confirms reads goes to everyone (ctx defined).
+    const skipping = ctx === undefined && this.config.skipHeartbeatsWhileAppending;
+    this.trk.visit((id, pr) => {
+      if (id === this.id) return;
+      const appended = pr.appendedSinceBeat;
+      pr.appendedSinceBeat = false;
+      // A paused or probing follower is waiting for an answer a heartbeat brings.
+      if (skipping && appended && pr.state === "replicate" && !pr.msgAppFlowPaused) return;
+      this.sendHeartbeat(id, ctx);
+    });
   }
 
   private broadcastHeartbeatWithCtx(ctx: Uint8Array | undefined): void {
@@ -396,6 +410,7 @@ export class Raft {
   // Ticks and role changes
 
   tick(): void {
+    this.ticks++;
     this.tickFn();
   }
 
@@ -799,6 +814,20 @@ export class Raft {
     return e;
   }
 
+  /**
+   * The read index a local lease read gets at once on this leader, or
+   * undefined when it would not be answered at once (not the leader, no entry
+   * of its term committed yet, the lease does not hold): what a local
+   * `MsgReadIndex` with `lease` puts in the next Ready's read states, without
+   * waiting for that Ready. The caller still waits until it applied the index.
+   */
+  leaseReadIndex(): LogIndex | undefined {
+    if (this.state !== "leader") return undefined;
+    if (this.trk.isSingleton()) return this.raftLog.committed;
+    if (!this.committedEntryInCurrentTerm() || !this.leaseHolds()) return undefined;
+    return this.raftLog.committed;
+  }
+
   private handleLeaderReadIndex(m: MsgReadIndex): void {
     // A single voter needs no confirmation round.
     if (this.trk.isSingleton()) {
@@ -828,6 +857,7 @@ export class Raft {
 
   private handleAppendResponse(m: MsgAppResp, pr: Progress): void {
     pr.recentActive = true;
+    pr.heardAtTick = this.ticks;
     if (m.reject) {
       // The follower's hint (rejectHint, logTerm) lets us skip a whole term of conflicts at once.
       let nextProbeIdx = m.rejectHint;
@@ -850,9 +880,22 @@ export class Raft {
     } else if (pr.state === "replicate") {
       pr.inflights.freeLE(m.index);
     }
+    const committedBefore = this.raftLog.committed;
     if (this.maybeCommit()) {
       this.releasePendingReadIndexMessages();
-      this.broadcastAppend();
+      // A configuration change just committed is told at once: a member it
+      // removes leaves the tracker when the change is applied here, and would
+      // never hear of its removal from a later heartbeat.
+      const confCommitted =
+        this.pendingConfIndex > committedBefore && this.pendingConfIndex <= this.raftLog.committed;
+      if (this.config.commitOnHeartbeat && !confCommitted) {
+        // Entries still go out now; a bare commit index waits (Config.commitOnHeartbeat).
+        this.trk.visit((id) => {
+          if (id !== this.id) this.maybeSendAppend(id, false);
+        });
+      } else {
+        this.broadcastAppend();
+      }
     } else if (oldPaused && m.from !== this.id) {
       // The follower was paused and could not learn the commit index; tell it now.
       this.sendAppend(m.from);
@@ -868,6 +911,7 @@ export class Raft {
 
   private handleHeartbeatResponse(m: MsgHeartbeatResp, pr: Progress): void {
     pr.recentActive = true;
+    pr.heardAtTick = this.ticks;
     pr.msgAppFlowPaused = false;
     // Even a paused (full) follower gets an append, in case all in-flight appends were lost.
     // A caught-up follower in probe state gets an (empty) append so it can return to replicate.
@@ -1225,21 +1269,27 @@ export class Raft {
    * Whether this leader's lease holds now (thesis §6.4.1), for a per-request
    * lease read. It needs CheckQuorum (followers refuse votes for an election
    * timeout after hearing from their leader) and no transfer in progress (the
-   * transferee campaigns at once). And it needs a quorum heard from since the
-   * last quorum check, with `LEASE_MARGIN_TICKS` to spare before an election
-   * timeout passes since that check: then every member of that quorum heard
-   * from this leader recently enough to still refuse votes. Otherwise the
-   * read is served safely, with a heartbeat round.
+   * transferee campaigns at once). And it needs a quorum of voters whose last
+   * answer arrived fewer than `electionTick - LEASE_MARGIN_TICKS` ticks ago
+   * (the leader counting itself): each of them heard from this leader no
+   * earlier than that answer's delay before it, so while the margin covers
+   * that delay (and tick skew) each still refuses votes, and no other leader
+   * can be elected. Otherwise the read is served safely, with a heartbeat
+   * round.
+   *
+   * The window slides with every answer, so under steady heartbeats the lease
+   * holds at all times. (Counting only the answers since the last CheckQuorum
+   * round, as the quorum check does, rests on the same bound but lets the
+   * lease lapse for the last ticks of every round, and until the answers of
+   * the next one arrive.)
    */
   private leaseHolds(): boolean {
     if (!this.config.checkQuorum || this.leadTransferee !== NONE || !this.isVoterHere())
       return false;
     // TEST-ONLY deliberate bug (see Config.testingKnobs): the lease never runs out.
     if (this.config.testingKnobs.leaseIgnoresExpiry) return true;
-    return (
-      this.trk.quorumActive() &&
-      this.electionElapsed + LEASE_MARGIN_TICKS < this.config.electionTick
-    );
+    const window = this.config.electionTick - LEASE_MARGIN_TICKS;
+    return this.trk.quorumHeardWithin(this.id, this.ticks, window);
   }
 
   private respondToReadIndex(req: MsgReadIndex, index: LogIndex): void {

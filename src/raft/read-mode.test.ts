@@ -53,4 +53,70 @@ describe("per-request lease expiry", () => {
     nt.stabilize();
     assert.deepEqual(reads(nt, 1), []);
   });
+
+  it("holds at every tick while a quorum answers, across quorum checks", () => {
+    const nt = new Network({ ids: [1, 2, 3], seed: 1, config: { checkQuorum: true } });
+    nt.campaign(1);
+    const leader = nt.node(1).node.raft;
+    // Three election timeouts, each tick's heartbeats answered: the lease never
+    // lapses, not in the last ticks of a quorum check's round, nor after the check.
+    for (let t = 0; t < 30; t++) {
+      nt.tick(1, [1]);
+      nt.stabilize();
+      assert.equal(leader.state, "leader");
+      assert.notEqual(leader.leaseReadIndex(), undefined, `lease lapsed at tick ${t}`);
+    }
+    // Only node 2 answers from now on: node 1 and node 2 are a quorum, and the lease holds.
+    nt.isolate(3);
+    for (let t = 0; t < 20; t++) {
+      nt.tick(1, [1]);
+      nt.stabilize();
+      assert.notEqual(leader.leaseReadIndex(), undefined, `lease lapsed with a quorum, tick ${t}`);
+    }
+    // No one answers: the lease lapses 8 ticks (an election timeout less the margin)
+    // after the last answer, before CheckQuorum would step the leader down.
+    nt.isolate(1);
+    let lapsedAfter = 0;
+    while (leader.leaseReadIndex() !== undefined) {
+      nt.tick(1, [1]);
+      lapsedAfter++;
+    }
+    assert.equal(lapsedAfter, 8, "ticks the lease held after the last answer");
+  });
+});
+
+describe("leaseReadIndex", () => {
+  it("gives at once the index a lease read's Ready would, and nothing where it would not answer at once", () => {
+    const nt = new Network({ ids: [1, 2, 3], seed: 1, config: { checkQuorum: true } });
+    nt.campaign(1);
+    const leader = nt.node(1).node.raft;
+    assert.equal(nt.node(2).node.raft.leaseReadIndex(), undefined, "a follower");
+    const now = leader.leaseReadIndex();
+    nt.raw(1).readIndex(bytes("r"), { mode: "lease" });
+    nt.stabilize();
+    assert.deepEqual(reads(nt, 1), [["r", now]]);
+    // The lease runs short without a quorum heard from: no index, as no read state.
+    nt.isolate(1);
+    nt.tick(10 - 2 - leader.electionElapsed, [1]);
+    assert.equal(leader.state, "leader");
+    assert.equal(leader.leaseReadIndex(), undefined);
+  });
+
+  it("gives nothing before a new leader committed an entry of its term", () => {
+    const nt = new Network({ ids: [1, 2, 3], seed: 1, config: { checkQuorum: true } });
+    nt.campaign(1);
+    // Leadership moves to node 2, whose first entry cannot reach the others.
+    nt.ignore("MsgApp");
+    nt.raw(1).transferLeader(2 as never);
+    nt.stabilize();
+    const raft = nt.node(2).node.raft;
+    assert.equal(raft.state, "leader");
+    assert.equal(raft.leaseReadIndex(), undefined);
+  });
+
+  it("answers a single voter at once", () => {
+    const nt = new Network({ ids: [1], seed: 1, config: { checkQuorum: true } });
+    nt.campaign(1);
+    assert.equal(nt.node(1).node.raft.leaseReadIndex(), nt.node(1).node.raft.raftLog.committed);
+  });
 });

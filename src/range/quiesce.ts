@@ -117,7 +117,11 @@ export function forgetLeaseOnWake(node: RawNode): void {
   const raft = node.raft;
   if (raft.state !== "leader") return;
   raft.electionElapsed = 0;
-  for (const [id, pr] of raft.trk.progress) if (id !== raft.id) pr.recentActive = false;
+  for (const [id, pr] of raft.trk.progress) {
+    if (id === raft.id) continue;
+    pr.recentActive = false;
+    pr.heardAtTick = Number.NEGATIVE_INFINITY;
+  }
 }
 
 /**

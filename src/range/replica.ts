@@ -273,6 +273,12 @@ export class Replica {
         // A leader removed from its range hands leadership over before it steps
         // down, so the voters left are never stranded waiting for its vote.
         stepDownOnRemoval: true,
+        // A range among many takes about one write per store round: a commit-only
+        // append per write would double what each follower receives and does.
+        commitOnHeartbeat: true,
+        // Busy ranges' appends do their heartbeats' work: with many ranges busy at
+        // once, heartbeats would otherwise make as many messages as the writes.
+        skipHeartbeatsWhileAppending: true,
         readOnlyOption: "safe",
         rng: options.rng,
       },
@@ -410,6 +416,16 @@ export class Replica {
       }
       if (this.node.raft.lead === 0)
         throw new TesseraError("UNAVAILABLE", `range ${this.rangeId} has no leader`);
+      if (mode === "lease") {
+        // A leader whose lease holds answers at once, as its next Ready would,
+        // without a scheduler round: with many ranges, reads spread over them
+        // would otherwise cost a Raft Ready each. Woken first: a sleeping
+        // leader forgets its lease as it wakes.
+        this.quietTicks = 0;
+        if (this.quiesced) this.unquiesce();
+        const index = this.node.raft.leaseReadIndex();
+        if (index !== undefined) return Promise.resolve(index);
+      }
       const promise = new Promise<LogIndex>((resolve, reject) => {
         this.pointsUnrequested[mode].push({ resolve, reject, deadlineMs: this.deadline("read") });
       });
@@ -832,7 +848,14 @@ export class Replica {
       batch.append(this.log, rd.entries);
       this.noteAppended(rd.entries);
     }
-    if (rd.hardState) batch.setHardState(this.log, rd.hardState);
+    // Only a new term or vote must be durable: Raft's commit index is volatile
+    // state (a restart learns it again from the leader, and the store lifts it
+    // to the applied index on load, log-storage.ts), so a Ready that moves
+    // nothing but the commit index writes no hard state. Most Readies of a busy
+    // range are such (with many ranges, about one per write on every replica).
+    const stored = this.log.hardState();
+    if (rd.hardState && (rd.hardState.term !== stored.term || rd.hardState.vote !== stored.vote))
+      batch.setHardState(this.log, rd.hardState);
     const applied: AppliedWrite[] = [];
     const confApplied: number[] = [];
     if (rd.committedEntries.length > 0) {
@@ -877,10 +900,9 @@ export class Replica {
     // Not when this Ready also moves the term or vote: a leader elected in this
     // very Ready (a lone voter with learners) must not speak for a term it may
     // forget in a crash, or it could lead that term twice with different entries.
-    const durableHs = this.log.hardState();
     const sameTerm =
       rd.hardState === undefined ||
-      (rd.hardState.term === durableHs.term && rd.hardState.vote === durableHs.vote);
+      (rd.hardState.term === stored.term && rd.hardState.vote === stored.vote);
     const leading = this.node.raft.state === "leader" && sameTerm;
     const early = leading ? rd.messages.filter((m) => m.type === "MsgApp") : [];
     const late = early.length === 0 ? rd.messages : rd.messages.filter((m) => m.type !== "MsgApp");

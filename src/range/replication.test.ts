@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { isTesseraError, nodeId } from "../lib/index.js";
+import { isTesseraError, keyHashSlot, nodeId } from "../lib/index.js";
 import { SYSTEM_RANGE_ID, USER_RANGE_ID } from "./routing.js";
 import { BusCluster, eventually, get, set, text } from "./testing/bus-cluster.js";
 
@@ -51,6 +51,19 @@ describe("replicated ranges over the bus", () => {
     }
   });
 
+  it("answers strong reads on the leader from its lease, without a Raft round each", async () => {
+    const leader = await cluster.leaderOf(USER_RANGE_ID);
+    // Warm: the lease holds once the leader heard from its followers.
+    await leader.host.service.read(get("k19"), "strong");
+    const before = leader.host.stats().readiesTotal;
+    for (let i = 0; i < 50; i++) {
+      assert.equal(text(await leader.host.service.read(get("k19"), "strong")), "v19");
+    }
+    // Heartbeats may make a few Readies meanwhile; a read point per read would make 50.
+    const readies = leader.host.stats().readiesTotal - before;
+    assert.ok(readies < 20, `${readies} Readies for 50 reads`);
+  });
+
   it("forwards writes and linearizable reads from a follower to the leader", async () => {
     const leader = await cluster.leaderOf(USER_RANGE_ID);
     const follower = [...cluster.nodes.values()].find((n) => n !== leader)!;
@@ -65,6 +78,36 @@ describe("replicated ranges over the bus", () => {
     const status = follower.host.service.status();
     assert.equal(status.leaderId, leader.id);
     assert.equal(status.role, "follower");
+  });
+
+  it("answers a cluster client's write on a follower with MOVED, proposing nothing", async () => {
+    const leader = await cluster.leaderOf(USER_RANGE_ID);
+    const follower = [...cluster.nodes.values()].find((n) => n !== leader)!;
+    const respOf = (id: number) => `127.0.0.1:${7000 + id}`;
+    follower.host.setPeerDirectory((id) => (id === leader.id ? respOf(id) : ""));
+    try {
+      const before = leader.host.rangeInfo(USER_RANGE_ID)!.lastIndex;
+      await assert.rejects(
+        follower.host.service.write(set("moved", "no"), { redirect: true }),
+        (e: unknown) =>
+          isTesseraError(e, "MOVED") &&
+          e.details?.address === respOf(leader.id) &&
+          e.details?.slot === keyHashSlot(new TextEncoder().encode("moved")),
+      );
+      // Its address unknown: TRYAGAIN (a retry is safe), never a forward.
+      follower.host.setPeerDirectory(() => "");
+      await assert.rejects(
+        follower.host.service.write(set("moved", "no"), { redirect: true }),
+        (e: unknown) => isTesseraError(e, "TRY_AGAIN"),
+      );
+      assert.equal(leader.host.rangeInfo(USER_RANGE_ID)!.lastIndex, before, "nothing proposed");
+      assert.equal(text(await leader.host.service.read(get("moved"), "strong")), "nil");
+      // On the leader it is proposed there, as any write.
+      const res = await leader.host.service.write(set("moved", "yes"), { redirect: true });
+      assert.equal(res.reply.t, "ok");
+    } finally {
+      follower.host.setPeerDirectory(() => "");
+    }
   });
 
   it("serves only `any` reads on a partitioned follower", async () => {

@@ -168,6 +168,28 @@ describe("StoreHost (one node)", () => {
     await close(m);
   });
 
+  it("writes no hard state for commits alone, and restarts with commit at the applied index", async () => {
+    const dir = tempDir();
+    const n = await open(dir);
+    await n.host.service.write(set("warm", "1"));
+    const log = n.store.logStorage(rangeId(2));
+    const stored = log.hardState();
+    for (let i = 0; i < 10; i++) await n.host.service.write(set(`c${i}`, "v"));
+    // Ten writes moved the commit and applied indexes, not the term or vote:
+    // the stored hard state is the same record.
+    assert.equal(log.hardState(), stored);
+    assert.ok(log.applied().index >= stored.commit + 10, "applied beyond the stored commit");
+    const applied = log.applied().index;
+    await close(n);
+    const m = await open(dir);
+    assert.ok(m.store.logStorage(rangeId(2)).hardState().commit >= applied);
+    assert.equal(
+      text(await m.host.service.read({ op: "get", ks: KS, key: b("c9") }, "strong")),
+      "v",
+    );
+    await close(m);
+  });
+
   it("truncates a log of big values by its size, not only by its count of entries", async () => {
     const keep = 32 * 1024;
     const n = await open(tempDir(), LIMITS, true, undefined, systemClock, keep);

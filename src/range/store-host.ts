@@ -97,6 +97,8 @@ import type { KvService } from "./types.js";
 export type { StoreHostLimits, StoreHostOptions };
 
 export interface StoreHostStats {
+  /** Scheduler rounds: each drains the Ready of every replica with work. */
+  readonly roundsTotal: number;
   readonly batchesTotal: number;
   readonly readiesTotal: number;
   readonly keysExpiredTotal: number;
@@ -452,6 +454,7 @@ export class StoreHost {
     let pendingWrites = 0;
     for (const r of this.scheduler.all()) pendingWrites += r.pendingWrites;
     return {
+      roundsTotal: s.roundsTotal,
       batchesTotal: s.batchesTotal,
       readiesTotal: s.readiesTotal,
       keysExpiredTotal: this.expirers.keysExpiredTotal,

@@ -138,4 +138,34 @@ describe("RangeLogStorage", () => {
     assert.equal(log2.lastIndex(), 4);
     await again.close();
   });
+
+  it("restarts with the commit index lifted to the applied index when the stored one lags", async () => {
+    // Replicas write their hard state for a new term or vote, not for every
+    // commit (range/replica.ts), so the stored commit index may lag what was applied.
+    const { store, dir } = await openStore(10);
+    const log = store.logStorage(rangeId(1));
+    await append(
+      store,
+      [1, 2, 3, 4, 5].map((i) => entry(i, 3)),
+    );
+    const hs = store.newBatch();
+    hs.setHardState(log, { term: term(3), vote: nodeId(1), commit: logIndex(2) });
+    await store.commit(hs);
+    const applyBatch = store.newBatch();
+    applyBatch.apply(log, () => ({ index: logIndex(4), term: term(3), confState: CONF }));
+    await store.commit(applyBatch);
+    await store.close();
+    const { store: again } = await openStore(10, dir);
+    const state = again.logStorage(rangeId(1)).initialState();
+    assert.deepEqual(state.hardState, { term: 3, vote: 1, commit: 4 });
+    // A stored commit index ahead of the applied one is kept.
+    const log2 = again.logStorage(rangeId(1));
+    const ahead = again.newBatch();
+    ahead.setHardState(log2, { term: term(3), vote: nodeId(1), commit: logIndex(5) });
+    await again.commit(ahead);
+    await again.close();
+    const { store: third } = await openStore(10, dir);
+    assert.equal(third.logStorage(rangeId(1)).initialState().hardState.commit, 5);
+    await third.close();
+  });
 });

@@ -13,7 +13,12 @@
  *
  * Invariants: truncated.index < firstIndex() = truncated.index + 1 ≤
  * lastIndex() + 1; the tail is contiguous and ends at lastIndex();
- * applied.index ≤ hardState.commit ≤ lastIndex().
+ * hardState.commit ≤ lastIndex().
+ *
+ * The stored commit index may lag the applied index: a replica writes its
+ * hard state when the term or vote changes, not for every commit (Raft's
+ * commit index is volatile; every applied entry was committed). Loading lifts
+ * it to the applied index, so Raft restarts with applied ≤ commit.
  */
 import { assert, type LogIndex, logIndex, type RangeId, type Term } from "../lib/index.js";
 import { type InitialState, type LogStorage, LogStorageError } from "../raft/index.js";
@@ -52,14 +57,15 @@ export class RangeLogStorage implements LogStorage {
     private readonly tailEntriesMax: number,
   ) {
     assert(tailEntriesMax > 0, "tailEntriesMax must be positive");
-    this.hard = state.hardState;
     this.trunc = state.truncated;
     this.appliedState = state.applied;
     this.last = state.lastIndex;
+    const hs = state.hardState;
+    this.hard = hs.commit < state.applied.index ? { ...hs, commit: state.applied.index } : hs;
     assert(this.trunc.index <= this.last, `range ${rangeId}: truncated index beyond last index`);
     assert(
-      this.appliedState.index <= this.hard.commit || this.hard.commit === 0,
-      `range ${rangeId}: applied beyond commit`,
+      this.appliedState.index <= this.last,
+      `range ${rangeId}: applied index beyond the last index`,
     );
   }
 

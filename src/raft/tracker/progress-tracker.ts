@@ -88,6 +88,18 @@ export class ProgressTracker {
     return this.config.voters.voteResult(votes) === "won";
   }
 
+  /**
+   * Whether a quorum of voters answered within the last `window` ticks
+   * (`now - heardAtTick < window`); `self` counts as always heard (the lease).
+   */
+  quorumHeardWithin(self: NodeId, now: number, window: number): boolean {
+    const votes = new Map<NodeId, boolean>();
+    this.visit((id, pr) => {
+      if (!pr.isLearner) votes.set(id, id === self || now - pr.heardAtTick < window);
+    });
+    return this.config.voters.voteResult(votes) === "won";
+  }
+
   voterNodes(): NodeId[] {
     return this.config.voters.ids();
   }

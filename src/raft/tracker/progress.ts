@@ -21,6 +21,14 @@ export class Progress {
   pendingSnapshot: LogIndex = logIndex(0);
   /** Heard from recently (reset by CheckQuorum every election timeout). */
   recentActive: boolean;
+  /**
+   * The leader's tick count (Raft.ticks) when this member's last answer
+   * arrived: the leader's lease rests on how recently a quorum answered
+   * (Raft.leaseHolds). -Infinity: not since this leader's term (or its wake).
+   */
+  heardAtTick = Number.NEGATIVE_INFINITY;
+  /** An append was sent since the leader's last heartbeat round (Config.skipHeartbeatsWhileAppending). */
+  appendedSinceBeat = false;
   /** In probe state, an append has been sent and no reply came yet: wait for one. */
   msgAppFlowPaused = false;
   inflights: Inflights;
@@ -52,6 +60,8 @@ export class Progress {
     p.state = this.state;
     p.pendingSnapshot = this.pendingSnapshot;
     p.msgAppFlowPaused = this.msgAppFlowPaused;
+    p.heardAtTick = this.heardAtTick;
+    p.appendedSinceBeat = this.appendedSinceBeat;
     return p;
   }
 
