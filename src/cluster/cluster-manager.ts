@@ -201,8 +201,15 @@ export class ClusterManager {
       const id = await this.meta.allocateNodeId();
       assert(id === this.o.nodeId, `bootstrap allocated node id ${id}, expected ${this.o.nodeId}`);
     }
-    const existing = (await this.meta.nodes("strong")).find((r) => r.id === this.o.nodeId);
-    if (existing === undefined) await this.meta.putNode(this.selfRecord(nowMs));
+    const records = await this.meta.nodes("strong");
+    if (records.find((r) => r.id === this.o.nodeId) === undefined) {
+      const self = this.selfRecord(nowMs);
+      await this.meta.putNode(self);
+      records.push(self);
+    }
+    // The table is known from here, not from the next refresh round: the
+    // refresh `start` began may have read range 1 before this record was in it.
+    this.applyTable(records);
   }
 
   /** Serves the cluster's bus calls and starts the loops. */

@@ -136,7 +136,8 @@ export class ReplicatedKvService implements KvService {
       if (groups.length === 1) {
         const [entry] = groups[0]!;
         this.maybeRedirect(entry, keys, options);
-        return this.writeOn(entry, cmd);
+        const redirect = options?.redirect ? keyHashSlot(keys[0]![1]) : undefined;
+        return this.writeOn(entry, cmd, redirect);
       }
       if (cmd.op !== "del") {
         throw new TesseraError(
@@ -356,13 +357,36 @@ export class ReplicatedKvService implements KvService {
     });
   }
 
-  private writeOn(entry: DirectoryEntry, cmd: WriteCommand): Promise<WriteResult> {
+  /** MOVED to node `to`, or TRYAGAIN (nothing was proposed) while its address is unknown. */
+  private movedTo(range: RangeId, to: NodeId, slot: number): TesseraError {
+    const address = this.d.peerDirectory()(to);
+    if (address === "")
+      return new TesseraError("TRY_AGAIN", `range ${range} is led by node ${to}, address unknown`);
+    return new TesseraError("MOVED", `range ${range} is led by node ${to}`, { slot, address });
+  }
+
+  /**
+   * Runs a write on its range's leader. `redirectSlot`: the client follows
+   * MOVED (a Redis Cluster client), and it is told where the leader is instead
+   * of the write being forwarded there. Such a client closes its connection
+   * to a node that a CLUSTER SLOTS reply stops naming and sends again what was
+   * in flight on it; a write this node had forwarded, and the leader applied,
+   * would then be applied twice. So this node proposes it only as the leader,
+   * and otherwise answers MOVED to the leader it finds (waiting, as a forward
+   * would, while there is none) — or TRYAGAIN if it cannot name its address.
+   */
+  private writeOn(
+    entry: DirectoryEntry,
+    cmd: WriteCommand,
+    redirectSlot?: number,
+  ): Promise<WriteResult> {
     const range = entry.desc.rangeId;
     return this.forwarder
       .run(range, {
         idempotent: false,
         local: (r) => r.write(cmd),
         remote: async (bus, to) => {
+          if (redirectSlot !== undefined) throw this.movedTo(range, to, redirectSlot);
           const res = (await callOrRefuse(
             bus,
             to,

@@ -63,6 +63,30 @@ export function clusterHostOf(host: StoreHost): ClusterHost {
 
 /** Attempts of one TESSERA RANGE SPLIT slot while the range cache catches up. */
 const SPLIT_ATTEMPTS_MAX = 20;
+/** How long TESSERA RANGE SPLIT waits, at most, for this node's range cache to show its split. */
+const SPLIT_LISTED_WAIT_MS = 10_000;
+
+/**
+ * Waits until this node's range cache lists range `id` starting at `key`,
+ * with its left neighbour ending there, so that TESSERA RANGE LIST on the node
+ * that answered a split shows it. The split is applied on the range's leader
+ * when it answers; the new range's meta entry is written after it, and this
+ * node's replicas (of the range or of the meta range) may apply both a
+ * heartbeat later. Bounded: past the wait the split stands and the cache
+ * catches up on its own.
+ */
+async function untilListed(host: StoreHost, key: Uint8Array, id: RangeId): Promise<void> {
+  const deadline = Date.now() + SPLIT_LISTED_WAIT_MS;
+  for (;;) {
+    const table = host.directory.all();
+    const i = table.findIndex((e) => e.desc.rangeId === id && equalBytes(e.desc.start, key));
+    if (i > 0 && equalBytes(table[i - 1]!.desc.end, key)) return;
+    if (Date.now() >= deadline) return;
+    await new Promise((r) => setTimeout(r, 25));
+    host.directory.invalidate();
+    await host.refreshDirectory().catch(() => undefined);
+  }
+}
 
 export function respAdminOf(
   cluster: ClusterManager,
@@ -87,7 +111,9 @@ export function respAdminOf(
           if (owner === undefined)
             throw new TesseraError("UNAVAILABLE", `no known range holds slot ${slot}; retry`);
           if (equalBytes(owner.desc.start, key)) return owner.desc.rangeId;
-          return await host.split(owner.desc.rangeId, key, true);
+          const made = await host.split(owner.desc.rangeId, key, true);
+          await untilListed(host, key, made);
+          return made;
         } catch (e) {
           const stale =
             (e instanceof TesseraError &&

@@ -100,6 +100,7 @@ class Workload {
   constructor(
     private readonly c: RedisCluster,
     private readonly opsMin: number,
+    private readonly elapsed: () => string,
   ) {
     this.done = Promise.all(Array.from({ length: WORKERS }, (_, w) => this.worker(w)));
   }
@@ -126,7 +127,8 @@ class Workload {
 
   private anomaly(what: string): void {
     this.tally.anomalyCount++;
-    if (this.tally.anomalies.length < 20) this.tally.anomalies.push(what);
+    if (this.tally.anomalies.length < 20)
+      this.tally.anomalies.push(`${what} (${this.elapsed()}, op ${this.tally.ops})`);
   }
 
   private async worker(w: number): Promise<void> {
@@ -257,14 +259,21 @@ describe("growth and shrink under a Redis Cluster client's load", {
     await splitKeyspace(cluster.nodes[0]!, evenSplitSlots(RANGES), cluster.nodes);
     members = [...cluster.nodes];
     client = clusterClient(cluster.nodes);
-    load = new Workload(client, OPS_TARGET);
+    // The client drops a node that its slot map no longer names (closing that
+    // connection, and resending what was in flight on it): logged, to tell
+    // after a failure what the client did.
+    client.on("-node", (redis: { options: { port: number } }) =>
+      log(`client dropped the node on port ${redis.options.port}`),
+    );
+    load = new Workload(client, OPS_TARGET, elapsed);
     sampler = new SlotsSampler(
       () => members,
       () => cluster.nodes,
       elapsed,
     );
     log(
-      `3 nodes, ${RANGES} ranges; workload of ${OPS_TARGET} ops started${CI ? " (CI size)" : ""}`,
+      `3 nodes (ports ${cluster.nodes.map((n) => n.respPort).join(", ")}), ${RANGES} ranges; ` +
+        `workload of ${OPS_TARGET} ops started${CI ? " (CI size)" : ""}`,
     );
   });
   after(async () => {
@@ -285,7 +294,7 @@ describe("growth and shrink under a Redis Cluster client's load", {
       const node = await startJoiner(cluster);
       cluster.nodes.push(node);
       members.push(node);
-      log(`node ${node.nodeId} joined (${load.tally.ops} ops so far)`);
+      log(`node ${node.nodeId} joined on port ${node.respPort} (${load.tally.ops} ops so far)`);
     }
     assert.deepEqual(
       cluster.nodes.map((n) => n.nodeId),

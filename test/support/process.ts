@@ -7,9 +7,12 @@
  * created in a temp dir unless one is given; temp dirs are removed and every
  * child still running is killed when the test process exits, even after a
  * failure (and by `stopAll()`, which tests may call from `after`).
+ *
+ * With `TESSERA_E2E_LOG_DIR` set, every node's output also goes to
+ * `<dir>/node-<pid>.log` as it is written, so a failed run can be read after.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -18,6 +21,7 @@ const ROOT = new URL("../..", import.meta.url).pathname;
 const BIN = join(ROOT, "bin/tessera.js");
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
+const LOG_DIR = process.env.TESSERA_E2E_LOG_DIR;
 
 export interface StartNodeOptions {
   /** Data directory; a fresh temp dir (removed at exit) when absent. */
@@ -142,6 +146,13 @@ export function startNode(options: StartNodeOptions = {}): Promise<NodeProcess> 
   });
   live.add(child);
   const lines: string[] = [];
+  if (LOG_DIR !== undefined) {
+    mkdirSync(LOG_DIR, { recursive: true });
+    const file = join(LOG_DIR, `node-${child.pid}.log`);
+    const tee = (line: string) => appendFileSync(file, `${line}\n`);
+    createInterface({ input: child.stderr }).on("line", tee);
+    createInterface({ input: child.stdout }).on("line", tee);
+  }
   const exited = new Promise<ExitInfo>((resolve) => {
     child.once("exit", (code, signal) => {
       live.delete(child);

@@ -158,6 +158,22 @@ describe("Redis Cluster commands", () => {
     }
   });
 
+  it("CLUSTER SLOTS names every live member once at least, and no replica without an address", async () => {
+    // Node 5 holds nothing this node knows of (it joined moments ago, or the
+    // range table here lags); node 3's address is not known yet.
+    const saved = [...topology.members];
+    topology.members.push(member(5, "live"), { ...member(6, "live"), respAddress: "" });
+    topology.members[2] = { ...member(3, "suspect"), respAddress: "" };
+    try {
+      const entries = (await r.call("CLUSTER", "SLOTS")) as unknown[][];
+      const ports = entries.map((e) => (e.slice(2) as [string, number][]).map(([, port]) => port));
+      // Node 3's slots are served by a voter with an address (cluster-view.ts).
+      assert.deepEqual(ports, [[7001, 7002, 7005], [7002, 7001], [7002]]);
+    } finally {
+      topology.members = saved;
+    }
+  });
+
   it("CLUSTER NODES: every member as master, myself and fail? flags, owned slots", async () => {
     const text =
       `${id(1)} 127.0.0.1:7001@17001 myself,master - 0 0 3 connected 0-5460\n` +

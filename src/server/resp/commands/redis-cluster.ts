@@ -76,21 +76,52 @@ function slotNodeReply(view: ClusterView, id: number): Reply {
   ]);
 }
 
-/** A replica CLUSTER SLOTS lists: a member not failed (Redis `isReplicaAvailable`). */
+/**
+ * A replica CLUSTER SLOTS lists: a member not failed (Redis
+ * `isReplicaAvailable`) whose address this node knows (a client given no
+ * address would try its default one, 127.0.0.1:6379).
+ */
 function isAvailable(view: ClusterView, id: number): boolean {
   const node = nodeOf(view, id);
-  return node !== undefined && node.liveness !== "dead";
+  return (
+    node !== undefined && node.liveness !== "dead" && splitHostPort(node.respAddress).port !== 0
+  );
+}
+
+/**
+ * Each interval's replicas as CLUSTER SLOTS lists them. A Redis Cluster client
+ * keeps connections only to the nodes the last CLUSTER SLOTS named: it closes
+ * the others and *sends again* whatever was in flight on them (ioredis does,
+ * on "Connection is closed"), so a write that node had already proposed would
+ * be applied twice. A range table seen from one node may lag (a range that
+ * moved to a node that joined moments ago), so a live member would vanish
+ * from the reply while it leads a range. Every live member with an address
+ * is therefore named at least once: one that holds no voter replica this node
+ * knows of is listed as a replica of the first interval, which is true of
+ * what a replica means to a client (any Tessera node serves any key's reads).
+ */
+function listedReplicas(view: ClusterView): number[][] {
+  const lists = view.intervals.map((i) => i.replicas.filter((r) => isAvailable(view, r)));
+  const named = new Set<number>();
+  view.intervals.forEach((i, k) => {
+    named.add(i.owner);
+    for (const r of lists[k]!) named.add(r);
+  });
+  const unnamed = view.nodes.filter((n) => !named.has(n.id) && isAvailable(view, n.id));
+  if (lists.length > 0) lists[0]!.push(...unnamed.map((n) => n.id));
+  return lists;
 }
 
 const slots: Handler = (ctx) => {
   const view = viewFor(ctx);
+  const replicas = listedReplicas(view);
   return arrayReply(
-    view.intervals.map((i) =>
+    view.intervals.map((i, k) =>
       arrayReply([
         integer(i.first),
         integer(i.last),
         slotNodeReply(view, i.owner),
-        ...i.replicas.filter((r) => isAvailable(view, r)).map((r) => slotNodeReply(view, r)),
+        ...replicas[k]!.map((r) => slotNodeReply(view, r)),
       ]),
     ),
   );
