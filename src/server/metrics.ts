@@ -6,6 +6,7 @@
  */
 import type { KeyspaceStats, ServiceStatus, StoreHostStats } from "../range/index.js";
 import type { StoreStats } from "../storage/index.js";
+import type { BusStats } from "../transport/index.js";
 import type { RespServerStats } from "./resp/index.js";
 
 export interface MetricsInput {
@@ -15,6 +16,8 @@ export interface MetricsInput {
   readonly resp: RespServerStats;
   readonly keyspaces: readonly KeyspaceStats[];
   readonly ready: boolean;
+  /** The cluster bus's traffic (absent before the bus is up). */
+  readonly bus?: BusStats;
 }
 
 type Kind = "counter" | "gauge";
@@ -79,6 +82,59 @@ export function renderMetrics(m: MetricsInput): string {
     "Raft Ready structs processed.",
     m.host.readiesTotal,
   );
+  metric(
+    "tessera_scheduler_rounds_total",
+    "counter",
+    "Scheduler rounds (each drains the Ready of every range with work into one store transaction).",
+    m.host.roundsTotal,
+  );
+  metric(
+    "tessera_raft_messages_sent_total",
+    "counter",
+    "Raft messages of ranges sent to other nodes.",
+    m.host.raftMessagesSentTotal,
+  );
+  metric(
+    "tessera_raft_replica_ticks_total",
+    "counter",
+    "Raft ticks of awake replicas (an asleep range is not ticked).",
+    m.host.replicaTicksTotal,
+  );
+  metric("tessera_ranges", "gauge", "Replicas hosted by this node.", m.host.rangesTotal);
+  metric(
+    "tessera_ranges_quiesced",
+    "gauge",
+    "Replicas hosted by this node that are asleep (idle: no ticks, no heartbeats).",
+    m.host.rangesQuiesced,
+  );
+  if (m.bus !== undefined) {
+    const peers = Object.values(m.bus.peers);
+    const sum = (f: (p: (typeof peers)[number]) => number) => peers.reduce((a, p) => a + f(p), 0);
+    metric(
+      "tessera_bus_frames_sent_total",
+      "counter",
+      "Frames sent to other nodes (one frame carries every Raft message of a round for a peer).",
+      sum((p) => p.framesSent),
+    );
+    metric(
+      "tessera_bus_bytes_sent_total",
+      "counter",
+      "Bytes sent to other nodes.",
+      sum((p) => p.bytesSent),
+    );
+    metric(
+      "tessera_bus_socket_writes_total",
+      "counter",
+      "Socket writes to other nodes (one per flush, however many frames it carried).",
+      sum((p) => p.socketWrites),
+    );
+    metric(
+      "tessera_bus_frames_received_total",
+      "counter",
+      "Frames received from other nodes.",
+      sum((p) => p.framesReceived),
+    );
+  }
   metric(
     "tessera_keys_expired_total",
     "counter",

@@ -92,6 +92,12 @@ describe("startNode", () => {
     const text = await (await fetch(`${base}/metrics`)).text();
     assert.match(text, /^# TYPE tessera_store_commits_total counter$/m);
     assert.match(text, /^tessera_raft_is_leader 1$/m);
+    // A lone node hosts the three ranges a cluster starts with; it has run rounds.
+    assert.match(text, /^tessera_ranges 3$/m);
+    const rounds = /^tessera_scheduler_rounds_total (\d+)$/m.exec(text);
+    assert.ok(rounds !== null && Number(rounds[1]) > 0, "rounds counted");
+    assert.match(text, /^tessera_raft_messages_sent_total 0$/m, "no peer to send to");
+    assert.match(text, /^tessera_bus_frames_sent_total \d+$/m);
     await node.stop();
   });
 

@@ -291,6 +291,7 @@ export async function startNode(
             resp: resp?.stats() ?? NO_RESP_STATS,
             keyspaces: host.service.keyspaceStats(),
             ready: isReady(),
+            bus: bus.stats(),
           }),
       },
       logger,
