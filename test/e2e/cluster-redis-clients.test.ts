@@ -22,16 +22,15 @@ import { after, before, describe, it } from "node:test";
 import type { Cluster as RedisCluster } from "ioredis";
 import { type Cluster, startCluster, waitFor, withClient } from "../support/cluster.js";
 import { stopAll } from "../support/process.js";
+import { has, runTool } from "../support/tools.js";
 import {
   clusterClient,
   dataRanges,
   evenSplitSlots,
-  has,
   parseClusterNodes,
   parseClusterSlots,
   parseRangeList,
   type RangeRow,
-  runTool,
   SLOT_COUNT,
   scaled,
   slotOf,

@@ -5,46 +5,21 @@
  * `tessera` binary cannot start a node or a tool is not installed.
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Clients, errorOf } from "../../src/server/resp/testing/clients.js";
 import { rawExchange } from "../../src/server/resp/testing/raw.js";
 import { type NodeProcess, runTessera, startNode, stopAll } from "../support/process.js";
+import { has, runTool as run } from "../support/tools.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const startable =
   existsSync(join(ROOT, "src/cli/main.ts")) || existsSync(join(ROOT, "dist/cli/main.js"));
 const skipNode = startable ? false : "`tessera start` is not available yet (no src/cli/main.ts)";
-const has = (tool: string) => spawnSync("which", [tool]).status === 0;
 const skipCli = skipNode || (has("redis-cli") ? false : "redis-cli is not installed");
 const skipBenchmark =
   skipNode || (has("redis-benchmark") ? false : "redis-benchmark is not installed");
-
-/** Runs a tool to completion without blocking the event loop. */
-function run(cmd: string, args: readonly string[], input?: string, timeoutMs = 120_000) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`${cmd} ${args.join(" ")} timed out\n${stdout}${stderr}`));
-    }, timeoutMs);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(input ?? "");
-  });
-}
 
 describe("redis-cli and redis-benchmark against a real node", { skip: skipNode }, () => {
   let node: NodeProcess;

@@ -13,7 +13,6 @@
  *
  * Not in test/support (owned by the lead): tell the lead if these belong there.
  */
-import { spawn, spawnSync } from "node:child_process";
 import { Cluster as RedisCluster, type ClusterOptions as RedisClusterOptions } from "ioredis";
 import { keyHashSlot, SLOT_COUNT } from "../../src/lib/index.js";
 import { waitFor, withClient } from "../support/cluster.js";
@@ -392,41 +391,6 @@ export function plannedActions(nodes: readonly NodeProcess[], last = 12): string
     .slice(-last)
     .map((l) => l.text)
     .join("\n  ")}`;
-}
-
-// ---- external tools --------------------------------------------------------------
-
-export function has(tool: string): boolean {
-  return spawnSync("which", [tool]).status === 0;
-}
-
-/** Runs a tool to completion without blocking the event loop. */
-export function runTool(
-  cmd: string,
-  args: readonly string[],
-  input?: string,
-  timeoutMs = 120_000,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`${cmd} ${args.join(" ")} timed out\n${stdout}${stderr}`));
-    }, timeoutMs);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(input ?? "");
-  });
 }
 
 /** Resolves after `ms`. */
