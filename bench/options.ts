@@ -154,6 +154,7 @@ Options:
   --threads N          load generator worker threads (default ${defaultThreads})
   --idle-ranges N      ranges one node holds in scale-idle (default 10000, quick 500)
   --move-mib N         MiB loaded into the range scale-move moves (default 1024, quick 32)
+  --scale-clients N    closed-loop clients of scale-ranges (default 50)
   --out DIR            output directory (default bench/results)
   --help               this text
 
@@ -200,6 +201,7 @@ export function parseOptions(argv: readonly string[], defaultOutDir: string): Op
         "--out",
         "--idle-ranges",
         "--move-mib",
+        "--scale-clients",
       ].includes(name)
     ) {
       throw new Error(`unknown option ${name} (see --help)`);
@@ -224,6 +226,11 @@ export function parseOptions(argv: readonly string[], defaultOutDir: string): Op
     profile = {
       ...profile,
       moveBytes: positiveInt("--move-mib", flags.get("--move-mib")) * 1024 * 1024,
+    };
+  if (flags.has("--scale-clients"))
+    profile = {
+      ...profile,
+      scaleClients: positiveInt("--scale-clients", flags.get("--scale-clients")),
     };
   const only = flags.has("--only")
     ? list("--only", flags.get("--only")).flatMap((id) =>

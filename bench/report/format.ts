@@ -30,5 +30,8 @@ export function formatRatio(value: number | undefined): string {
 
 /** A metric's column heading with its unit. */
 export function heading(metric: MetricDef): string {
-  return metric.unit === metric.label ? metric.label : `${metric.label} (${metric.unit})`;
+  // A count per operation (unit "") needs no unit after its label.
+  return metric.unit === metric.label || metric.unit === ""
+    ? metric.label
+    : `${metric.label} (${metric.unit})`;
 }

@@ -20,6 +20,8 @@ export interface NodeProcessSpec {
   /** Resolves true once the node serves; false or a throw means "not yet". */
   ready(child: Child): Promise<boolean>;
   readonly readyTimeoutMs: number;
+  /** Where the process serves Prometheus metrics (Tessera's /metrics), if it does. */
+  readonly metricsUrl?: string;
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
 }

@@ -21,7 +21,7 @@ import { waitFor } from "../support/wait.js";
 import type { NodeProcess } from "./node-process.js";
 import { pingOk } from "./resp-probes.js";
 import type { FailoverHooks, System, Target } from "./target.js";
-import { tesseraNode } from "./tessera-node.js";
+import { closeSignal, tesseraNode } from "./tessera-node.js";
 import { tesseraRuntime, tesseraSourcesPresent } from "./tessera-runtime.js";
 
 const nodeCount = 3;
@@ -145,7 +145,7 @@ export const tesseraCluster: Target = {
     const dirs: string[] = [];
     const nodes: NodeProcess[] = [];
     const close = async () => {
-      await Promise.all(nodes.map((node) => node.kill("SIGKILL")));
+      await Promise.all(nodes.map((node) => node.kill(closeSignal())));
       for (const dir of dirs) removeTempDir(dir);
     };
     try {

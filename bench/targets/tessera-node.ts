@@ -28,6 +28,25 @@ function loggedReady(child: Child): boolean {
   return false;
 }
 
+/**
+ * Node.js flags for every Tessera process the bench starts, from
+ * TESSERA_BENCH_NODE_ARGS (space-separated), e.g. to profile the servers:
+ * `TESSERA_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` (Node does
+ * not take --cpu-prof from NODE_OPTIONS).
+ */
+function nodeFlags(): string[] {
+  return (process.env.TESSERA_BENCH_NODE_ARGS ?? "").split(" ").filter((a) => a.length > 0);
+}
+
+/**
+ * How a target ends its Tessera processes when it closes: at once (SIGKILL),
+ * or with SIGTERM while TESSERA_BENCH_NODE_ARGS is set, so that what those
+ * flags write at exit (a CPU profile) gets written.
+ */
+export function closeSignal(): NodeJS.Signals {
+  return nodeFlags().length > 0 ? "SIGTERM" : "SIGKILL";
+}
+
 export function tesseraNode(
   name: string,
   runtime: TesseraRuntime,
@@ -43,10 +62,12 @@ export function tesseraNode(
     host,
     port: ports.resp,
     dataDir,
+    metricsUrl: `http://${host}:${ports.http}/metrics`,
     command: process.execPath,
     cwd: REPO_ROOT,
     env: tesseraEnv(),
     args: (startCount) => [
+      ...nodeFlags(),
       runtime.entry,
       "start",
       "--port",

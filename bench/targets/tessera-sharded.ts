@@ -33,7 +33,7 @@ import {
   rangeList,
   splitSlots,
 } from "./tessera-admin.js";
-import { tesseraNode } from "./tessera-node.js";
+import { closeSignal, tesseraNode } from "./tessera-node.js";
 import { tesseraRuntime, tesseraSourcesPresent } from "./tessera-runtime.js";
 
 const initialNodes = 3;
@@ -89,7 +89,7 @@ export function tesseraSharded(ranges: number): Target {
       /** Each node's bus address: a joining node is pointed at a live member's. */
       const busOf = new Map<NodeProcess, string>();
       const close = async () => {
-        await Promise.all(nodes.map((node) => node.kill("SIGKILL")));
+        await Promise.all(nodes.map((node) => node.kill(closeSignal())));
         for (const dir of dirs) removeTempDir(dir);
       };
       const launch = async (): Promise<NodeProcess> => {

@@ -6,7 +6,7 @@
 import { freePorts } from "../support/ports.js";
 import { makeTempDir, removeTempDir } from "../support/temp-dirs.js";
 import type { System, Target } from "./target.js";
-import { tesseraNode } from "./tessera-node.js";
+import { closeSignal, tesseraNode } from "./tessera-node.js";
 import { tesseraRuntime, tesseraSourcesPresent } from "./tessera-runtime.js";
 
 export const tessera: Target = {
@@ -38,7 +38,7 @@ export const tessera: Target = {
       slotOwner: null,
       endpoints: () => [{ host: node.host, port: node.port }],
       async close() {
-        await node.kill("SIGKILL");
+        await node.kill(closeSignal());
         removeTempDir(dir);
       },
     };

@@ -12,13 +12,17 @@
  * and what running 64 Raft groups costs on the same machine. That cost is
  * also measured apart from the load generator, which shares the machine:
  * the CPU time all Tessera processes used over the measured window, per
- * operation (utime + stime from /proc/PID/stat).
+ * operation (utime + stime from /proc/PID/stat), and broken down by what the
+ * servers did per operation over that window, summed over the nodes (from
+ * their /metrics): store transactions, scheduler rounds, Raft Readies, Raft
+ * messages, bus frames and socket writes.
  */
 import type { LoadFigures } from "../loadgen/load-summary.js";
 import { runRespLoad } from "../loadgen/resp-load.js";
 import type { Options } from "../options.js";
 import { cpuSecondsOf } from "../support/proc-stats.js";
 import { progress } from "../support/progress.js";
+import { counterDeltas, scrapeCounters } from "../support/prom-counters.js";
 import { sleep } from "../support/wait.js";
 import type { System } from "../targets/index.js";
 import { preloadKeys } from "./preload.js";
@@ -49,18 +53,55 @@ function drive(system: System, options: Options, readFraction: number): Promise<
   });
 }
 
-/** Runs case `c`; the servers' CPU per operation is taken over the measured window. */
+/** The servers' counters that say what an operation cost them (see the header). */
+const WORK_COUNTERS = {
+  commitsPerOp: "tessera_store_commits_total",
+  roundsPerOp: "tessera_scheduler_rounds_total",
+  readiesPerOp: "tessera_raft_readies_total",
+  raftMessagesPerOp: "tessera_raft_messages_sent_total",
+  busFramesPerOp: "tessera_bus_frames_sent_total",
+  busWritesPerOp: "tessera_bus_socket_writes_total",
+} as const;
+
+type WorkPerOp = Record<keyof typeof WORK_COUNTERS, number>;
+
+/** Runs case `c`; the servers' CPU and work per operation are taken over the measured window. */
 async function runCase(
   system: System,
   options: Options,
   c: Case,
-): Promise<LoadFigures & { cpuMsPerOp: number }> {
+): Promise<LoadFigures & { cpuMsPerOp: number; work: WorkPerOp | null }> {
   const driving = drive(system, options, c.readFraction);
   await sleep(options.scaleWarmupMs);
   const cpu0 = await serverCpuSeconds(system);
+  const counters0 = await serverCounters(system);
   const f = await driving;
   const cpuMsPerOp = f.ops > 0 ? (((await serverCpuSeconds(system)) - cpu0) * 1000) / f.ops : 0;
-  return { ...f, cpuMsPerOp };
+  const counters1 = await serverCounters(system);
+  let work: WorkPerOp | null = null;
+  if (counters0 !== null && counters1 !== null && f.ops > 0) {
+    const deltas = counterDeltas(counters0, counters1, Object.values(WORK_COUNTERS));
+    work = Object.fromEntries(
+      Object.entries(WORK_COUNTERS).map(([k, name]) => [k, deltas[name]! / f.ops]),
+    ) as WorkPerOp;
+  }
+  return { ...f, cpuMsPerOp, work };
+}
+
+/** Every node's counters, or null if one could not be read (the breakdown is then left out). */
+async function serverCounters(system: System): Promise<Map<string, number>[] | null> {
+  try {
+    return await Promise.all(
+      system.nodes.map((node) => {
+        const url = node.spec.metricsUrl;
+        if (url === undefined) throw new Error(`${node.name} serves no metrics`);
+        return scrapeCounters(url);
+      }),
+    );
+  } catch (error) {
+    progress(`  ${system.target}: no per-operation breakdown (${String(error).slice(0, 120)})`);
+    return null;
+  }
 }
 
 /** CPU seconds used so far by every running process of `system`. */
@@ -86,12 +127,17 @@ export const scaleRanges: Workload = {
     "(TESSERA RANGE SPLIT at 63 evenly spaced slots); clients route by CLUSTER SLOTS. " +
     "Here the ratio is 64 ranges ÷ 1 range (> 1 means sharding pays). Server CPU/op is the CPU time of all " +
     "Tessera processes over the measured window per operation: the cost of the Raft groups apart from the " +
-    "load generator, which shares the machine.",
+    "load generator, which shares the machine. Readies/op, fsyncs/op (store transactions) and bus frames/op " +
+    "are what all nodes did per operation over that window, from their /metrics.",
   metrics: [
     THROUGHPUT,
     LATENCY("p50Ms", "p50"),
     LATENCY("p99Ms", "p99"),
     { key: "cpuMsPerOp", label: "server CPU/op", unit: "ms", better: "lower", digits: 3 },
+    // What the servers did per operation, summed over the nodes (see the header).
+    { key: "readiesPerOp", label: "Readies/op", unit: "", better: "lower", digits: 2 },
+    { key: "commitsPerOp", label: "fsyncs/op", unit: "", better: "lower", digits: 2 },
+    { key: "busFramesPerOp", label: "bus frames/op", unit: "", better: "lower", digits: 2 },
   ],
   chart: ["opsPerSec", "p99Ms"],
   comparisons: () =>
@@ -145,12 +191,21 @@ export const scaleRanges: Workload = {
           p99Ms: f.p99Ms,
           maxMs: f.maxMs,
           cpuMsPerOp: f.cpuMsPerOp,
+          ...(f.work === null
+            ? {}
+            : {
+                readiesPerOp: f.work.readiesPerOp,
+                commitsPerOp: f.work.commitsPerOp,
+                busFramesPerOp: f.work.busFramesPerOp,
+              }),
         },
         detail: {
           ops: f.ops,
           errors: f.errors,
           errorSamples: f.errorSamples,
           leaderNodes: leaderNodes(system),
+          // Summed over the nodes, per operation of the measured window.
+          workPerOp: f.work,
           preloadFailures: preloadFailures.get(system) ?? [],
         },
       };
