@@ -80,6 +80,8 @@ describe("checksums of stored raft state", () => {
     const store = Store.openEngine(engine, {
       create: { clusterId: "c", nodeId: nodeId(1), nowMs: 0 },
       logTailEntriesMax: 1,
+      // Every commit moves the journal to raft-log, where this test corrupts an entry.
+      journalLimits: { recordsMax: 1, bytesMax: 1, entryBytesMax: 4096 },
     });
     store.bootstrapRange(rangeId(1), CONF);
     const log = store.logStorage(rangeId(1));
@@ -107,5 +109,28 @@ describe("checksums of stored raft state", () => {
       create: { clusterId: "c", nodeId: nodeId(1), nowMs: 0 },
     });
     assert.throws(() => reopened.logStorage(rangeId(1)), corruption);
+  });
+
+  it("refuses to open a store whose log journal holds a corrupted record", async () => {
+    const engine = new MemoryEngine();
+    const options = { create: { clusterId: "c", nodeId: nodeId(1), nowMs: 0 } };
+    const store = Store.openEngine(engine, options);
+    store.bootstrapRange(rangeId(1), CONF);
+    const batch = store.newBatch();
+    const entry = { index: logIndex(1), term: term(1), type: "normal" as const };
+    batch.append(store.logStorage(rangeId(1)), [{ ...entry, data: new Uint8Array([7]) }]);
+    await store.commit(batch);
+    const journal = engine.db("raft-journal");
+    const [record] = [...journal.range({})];
+    assert.ok(record !== undefined, "the entry went to the journal");
+    // A flipped bit in the header (which range, which index) is caught, not replayed.
+    for (const at of [3, 12, record.value.length - 1]) {
+      const original = record.value.slice();
+      engine.writeSync(() => journal.put(record.key, flip(original, at)));
+      assert.throws(() => Store.openEngine(engine, options), corruption, `bit flipped at ${at}`);
+      engine.writeSync(() => journal.put(record.key, original));
+    }
+    const reopened = Store.openEngine(engine, options);
+    assert.equal(reopened.logStorage(rangeId(1)).term(logIndex(1)), 1);
   });
 });

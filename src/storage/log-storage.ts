@@ -1,6 +1,7 @@
 /**
  * `RangeLogStorage`: Raft's read-only `LogStorage` for one range, over the
- * store's `raft-log`, `raft-hard`, `raft-trunc` and `applied` sub-databases.
+ * store's `raft-log`, `raft-hard`, `raft-trunc` and `applied` sub-databases
+ * and its log journal (log-journal.ts), where the newest entries may still be.
  *
  * The hot path never reads the engine: the hard state, truncated state, applied
  * state and last index live in memory, and so does the tail of the log (the
@@ -24,6 +25,7 @@ import { assert, type LogIndex, logIndex, type RangeId, type Term } from "../lib
 import { type InitialState, type LogStorage, LogStorageError } from "../raft/index.js";
 import type { ConfState, Entry, HardState, Snapshot } from "../raft/types.js";
 import type { EngineDb } from "./engine.js";
+import type { JournalReader } from "./log-journal.js";
 import {
   type AppliedState,
   decodeEntry,
@@ -55,6 +57,8 @@ export class RangeLogStorage implements LogStorage {
     private readonly logDb: EngineDb,
     state: LogStorageState,
     private readonly tailEntriesMax: number,
+    /** The store's log journal, which holds the newest entries before raft-log does. */
+    private readonly journal?: JournalReader,
   ) {
     assert(tailEntriesMax > 0, "tailEntriesMax must be positive");
     this.trunc = state.truncated;
@@ -89,6 +93,13 @@ export class RangeLogStorage implements LogStorage {
     };
     const tailFirst = this.tailFirst();
     let next = lo;
+    if (next < tailFirst && this.journal?.holdsAny(this.rangeId, next, logIndex(tailFirst))) {
+      // Some of them are still in the journal (which wins over raft-log): one by one.
+      const end = Math.min(hi, tailFirst);
+      for (; next < end; next = logIndex(next + 1)) {
+        if (!take(decodeEntry(next, this.storedEntry(next)))) return out;
+      }
+    }
     if (next < tailFirst) {
       const end = Math.min(hi, tailFirst);
       for (const { key, value } of this.logDb.range({
@@ -114,9 +125,14 @@ export class RangeLogStorage implements LogStorage {
     if (i > this.last) throw new LogStorageError("UNAVAILABLE");
     const tailFirst = this.tailFirst();
     if (i >= tailFirst) return this.tail[i - tailFirst]!.term;
-    const bytes = this.logDb.get(logKey(this.rangeId, i));
+    return decodeEntry(i, this.storedEntry(i)).term;
+  }
+
+  /** Entry `i` as stored: in the journal if it is there, else in raft-log. */
+  private storedEntry(i: LogIndex): Uint8Array {
+    const bytes = this.journal?.get(this.rangeId, i) ?? this.logDb.get(logKey(this.rangeId, i));
     assert(bytes !== undefined, `range ${this.rangeId}: log entry ${i} is missing`);
-    return decodeEntry(i, bytes).term;
+    return bytes;
   }
 
   firstIndex(): LogIndex {

@@ -7,6 +7,8 @@
  *   interval [key(r, 0), key(r + 1, 0)).
  * - A range state key is `rangeId (u64 BE)`.
  * - An entry value is `type (u8) | term (u64 BE) | data`; its index is its key.
+ * - A log journal record (log-journal.ts) is keyed by its sequence number
+ *   (u64 BE) and holds `rangeId (u64 BE) | index (u64 BE) | entry value`.
  * - Hard state is `term | vote | commit` (3 × u64 BE); truncated state is
  *   `index | term`; applied state is `index | term | confState (JSON)`.
  *
@@ -112,6 +114,38 @@ export function decodeEntry(index: LogIndex, stored: Uint8Array): Entry {
   // Copy the payload: the bytes lmdb hands back may be reused by the next read.
   const data = bytes.slice(1 + U64);
   return { index, term: term(getU64(viewOf(bytes), 1)), type, data };
+}
+
+/** A log journal record: entry `index` of range `range`, its value as `encodeEntry` made it. */
+export interface JournalRecord {
+  readonly range: RangeId;
+  readonly index: LogIndex;
+  readonly entry: Uint8Array;
+}
+
+export function encodeJournalRecord(
+  range: RangeId,
+  index: LogIndex,
+  entry: Uint8Array,
+): Uint8Array {
+  const out = new Uint8Array(2 * U64 + entry.byteLength);
+  const view = viewOf(out);
+  putU64(view, 0, range);
+  putU64(view, U64, index);
+  out.set(entry, 2 * U64);
+  return sealed(out);
+}
+
+export function decodeJournalRecord(stored: Uint8Array): JournalRecord {
+  const bytes = unsealed(stored, "log journal record");
+  if (bytes.byteLength < 2 * U64) corrupt("log journal record too short");
+  const view = viewOf(bytes);
+  return {
+    range: getU64(view, 0) as RangeId,
+    index: logIndex(getU64(view, U64)),
+    // A copy: the bytes the engine hands back may be reused by its next read.
+    entry: bytes.slice(2 * U64),
+  };
 }
 
 export function encodeHardState(hs: HardState): Uint8Array {

@@ -17,6 +17,7 @@
 import { assert, type LogIndex, logIndex, type NodeId, type RangeId, term } from "../lib/index.js";
 import type { ConfState, Entry, HardState, SnapshotMetadata } from "../raft/types.js";
 import { deleteSpan, type EngineKvWriter } from "./engine-kv.js";
+import type { LogJournal } from "./log-journal.js";
 import type { RangeLogStorage } from "./log-storage.js";
 import {
   type AppliedState,
@@ -36,6 +37,8 @@ import type { KvWriter } from "./types.js";
 export interface BatchTxn {
   readonly dbs: StoreDbs;
   readonly writer: EngineKvWriter;
+  /** Where new log entries go first; it must hear of every deletion of entries. */
+  readonly journal: LogJournal;
 }
 
 type Op = (txn: BatchTxn) => void;
@@ -77,11 +80,9 @@ export class StoreBatch {
     const encoded = entries.map((e) => encodeEntry(e));
     for (const bytes of encoded) this.bytes += bytes.byteLength;
     this.entriesCount += entries.length;
-    this.ops.push(({ dbs }) => {
+    this.ops.push(({ dbs, journal }) => {
       for (let i = last + 1; i <= oldLast; i++) dbs.log.remove(logKey(log.rangeId, i));
-      for (let i = 0; i < entries.length; i++) {
-        dbs.log.put(logKey(log.rangeId, first + i), encoded[i]!);
-      }
+      journal.append(log.rangeId, first, encoded);
     });
     this.afterCommit.push(() => log.committedAppend(entries));
   }
@@ -125,8 +126,9 @@ export class StoreBatch {
     if (index < from) return;
     assert(index <= log.applied().index, `range ${log.rangeId}: truncating unapplied entries`);
     const ts = { index, term: log.term(index) };
-    this.ops.push(({ dbs }) => {
+    this.ops.push(({ dbs, journal }) => {
       for (let i = from; i <= index; i++) dbs.log.remove(logKey(log.rangeId, i));
+      journal.truncateTo(log.rangeId, index);
       dbs.truncated.put(rangeKey(log.rangeId), encodeTruncatedState(ts));
     });
     this.afterCommit.push(() => log.committedTruncation(ts));
@@ -155,9 +157,10 @@ export class StoreBatch {
     this.snapshotAt.set(log.rangeId, meta.index);
     const applied: AppliedState = { index: meta.index, term: meta.term, confState: meta.confState };
     const ts = { index: meta.index, term: meta.term };
-    this.ops.push(({ dbs }) => {
+    this.ops.push(({ dbs, journal }) => {
       for (const s of spans) deleteSpan(dbs.data, s.start, s.end);
       deleteSpan(dbs.log, logKey(log.rangeId, 0), logKey(log.rangeId + 1, 0));
+      journal.dropRange(log.rangeId);
       if (prewritten) dbs.meta.remove(spanClearKey(prewritten.id));
       for (const e of data) dbs.data.put(e.key, e.value);
       dbs.applied.put(rangeKey(log.rangeId), encodeAppliedState(applied));
@@ -178,9 +181,10 @@ export class StoreBatch {
   destroyRange(log: RangeLogStorage, clear: SpanClear, after?: () => void): void {
     this.once(log.rangeId, "destroy");
     const record = encodeSpanClear(clear);
-    this.ops.push(({ dbs }) => {
+    this.ops.push(({ dbs, journal }) => {
       dbs.meta.put(spanClearKey(clear.id), record);
       deleteSpan(dbs.log, logKey(log.rangeId, 0), logKey(log.rangeId + 1, 0));
+      journal.dropRange(log.rangeId);
       const key = rangeKey(log.rangeId);
       dbs.applied.remove(key);
       dbs.truncated.remove(key);
@@ -213,6 +217,7 @@ export class StoreBatch {
       }),
     );
     deleteSpan(txn.dbs.log, logKey(rangeId, 0), logKey(rangeId + 1, 0));
+    txn.journal.dropRange(rangeId);
     txn.dbs.truncated.put(key, encodeTruncatedState(at));
     txn.dbs.applied.put(key, encodeAppliedState({ ...at, confState }));
   }
@@ -225,6 +230,7 @@ export class StoreBatch {
   dropMergedRange(txn: BatchTxn, rangeId: RangeId): void {
     const key = rangeKey(rangeId);
     deleteSpan(txn.dbs.log, logKey(rangeId, 0), logKey(rangeId + 1, 0));
+    txn.journal.dropRange(rangeId);
     txn.dbs.applied.remove(key);
     txn.dbs.truncated.remove(key);
     txn.dbs.hardState.remove(key);

@@ -8,16 +8,21 @@
  * |---------------|----------------------------|-------------------------------|
  * | data          | internal key (lib/keys.ts) | record (lib/record.ts)        |
  * | raft-log      | rangeId, index (u64 BE)    | entry + CRC (raft-codec.ts)   |
+ * | raft-journal  | sequence number (u64 BE)   | rangeId, index, entry + CRC   |
  * | raft-hard     | rangeId                    | hard state + CRC              |
  * | raft-trunc    | rangeId                    | truncated state + CRC         |
  * | applied       | rangeId                    | applied state + CRC           |
  * | meta          | utf-8 name                 | local metadata (identity, …)  |
+ *
+ * New log entries of every range go to `raft-journal` first and move to
+ * `raft-log` in bulk (log-journal.ts).
  */
 import type { EngineDb, StorageEngine } from "./engine.js";
 
 export interface StoreDbs {
   readonly data: EngineDb;
   readonly log: EngineDb;
+  readonly journal: EngineDb;
   readonly hardState: EngineDb;
   readonly truncated: EngineDb;
   readonly applied: EngineDb;
@@ -32,6 +37,7 @@ export function openStoreDbs(engine: StorageEngine): StoreDbs {
   return {
     data: engine.db(DATA_DB),
     log: engine.db("raft-log"),
+    journal: engine.db("raft-journal"),
     hardState: engine.db("raft-hard"),
     truncated: engine.db("raft-trunc"),
     applied: engine.db(APPLIED_DB),

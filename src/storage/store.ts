@@ -33,6 +33,7 @@ import { DirLock, LOCK_FILE_NAME } from "./dir-lock.js";
 import type { StorageEngine } from "./engine.js";
 import { EngineKvView, EngineKvWriter } from "./engine-kv.js";
 import { LmdbEngine } from "./lmdb-engine.js";
+import { LogJournal, type LogJournalLimits } from "./log-journal.js";
 import { RangeLogStorage } from "./log-storage.js";
 import {
   type AppliedState,
@@ -77,6 +78,8 @@ export interface StoreCreateOptions {
   readonly logTailEntriesMax?: number;
   /** Times commits for stats (default: none, stats say 0). */
   readonly clock?: Clock;
+  /** When the log journal moves its records to the ranges' logs (tests make it small). */
+  readonly journalLimits?: LogJournalLimits;
 }
 
 export interface StoreOpenOptions extends StoreCreateOptions {
@@ -123,6 +126,8 @@ export class Store {
   private readonly view: EngineKvView;
   private readonly writer: EngineKvWriter;
   private readonly tailEntriesMax: number;
+  /** Where new log entries of every range go first (log-journal.ts). */
+  private readonly journal: LogJournal;
   private clock: Clock | undefined;
   private closed = false;
   private commitsTotal = 0;
@@ -146,6 +151,10 @@ export class Store {
     this.tailEntriesMax = options.logTailEntriesMax ?? LOG_TAIL_ENTRIES_DEFAULT;
     this.clock = options.clock;
     this.identity = this.loadIdentity(options, where);
+    this.journal = new LogJournal(this.dbs.journal, this.dbs.log, options.journalLimits);
+    // Before any log is loaded: a range's log is its keys in raft-log overlaid
+    // by the records the journal held when the store stopped.
+    this.journal.load();
     const clears = this.spanClears();
     this.nextSpanClearId = (clears.at(-1)?.id ?? 0) + 1;
   }
@@ -249,6 +258,7 @@ export class Store {
         lastIndex: this.findLastIndex(rangeId, truncated.index),
       },
       this.tailEntriesMax,
+      this.journal,
     );
     this.logs.set(rangeId, log);
     return log;
@@ -286,6 +296,7 @@ export class Store {
         lastIndex: logIndex(0),
       },
       this.tailEntriesMax,
+      this.journal,
     );
     this.logs.set(rangeId, log);
     return log;
@@ -304,6 +315,7 @@ export class Store {
         ...this.dbs.log.range({ start: logKey(rangeId, 0), end: logKey(rangeId + 1, 0) }),
       ])
         this.dbs.log.remove(e.key);
+      this.journal.dropRange(rangeId);
       this.dbs.applied.remove(key);
       this.dbs.truncated.remove(key);
       this.dbs.hardState.remove(key);
@@ -439,7 +451,7 @@ export class Store {
     this.checkOpen();
     if (batch.isEmpty) return;
     const started = this.clock?.monotonicMs() ?? 0;
-    await this.engine.write(() => batch.runInTxn({ dbs: this.dbs, writer: this.writer }));
+    await this.engine.write(() => this.runBatch(batch));
     this.commitsTotal++;
     this.lastSyncAtMs = this.clock?.nowMs() ?? 0;
     this.entriesAppendedTotal += batch.appendedEntries;
@@ -459,7 +471,7 @@ export class Store {
     if (batch.isEmpty) return;
     let ran = false;
     const durable = this.engine.write(() => {
-      batch.runInTxn({ dbs: this.dbs, writer: this.writer });
+      this.runBatch(batch);
       ran = true;
     });
     if (ran) durable.catch(onError);
@@ -494,6 +506,23 @@ export class Store {
     }
   }
 
+  /**
+   * Inside the write transaction: the batch's work, then, once the journal is
+   * full, the move of its records to the ranges' logs. If the work throws the
+   * transaction is aborted, and so is what the journal took of it.
+   */
+  private runBatch(batch: StoreBatch): void {
+    this.journal.begin();
+    let ok = false;
+    try {
+      batch.runInTxn({ dbs: this.dbs, writer: this.writer, journal: this.journal });
+      this.journal.maybeCheckpoint();
+      ok = true;
+    } finally {
+      this.journal.end(ok);
+    }
+  }
+
   private checkOpen(): void {
     if (this.closed) throw new TesseraError("SHUTTING_DOWN", "the store is closed");
   }
@@ -506,9 +535,9 @@ export class Store {
       limit: 1,
     })) {
       const index = logKeyIndex(key);
-      if (index > truncatedIndex) return index;
+      if (index > truncatedIndex) return logIndex(Math.max(index, this.journal.lastIndex(rangeId)));
     }
-    return logIndex(truncatedIndex);
+    return logIndex(Math.max(truncatedIndex, this.journal.lastIndex(rangeId)));
   }
 
   private loadIdentity(options: StoreCreateOptions, where: string): StoreIdentity {

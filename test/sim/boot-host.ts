@@ -125,6 +125,13 @@ function removedLogOf(engine: StorageEngine, id: NodeId, range: RangeId): Remove
 }
 
 const SIM_SPAN_CHUNK_LIMITS = { keys: 4, bytes: 2048 };
+/**
+ * A small log journal, so that runs move it to the ranges' logs often (and
+ * crash between moves): with the real bounds a seed would never fill it.
+ * Entries over 128 bytes (commands with bigger values, splits, configuration
+ * changes) go to their ranges' logs directly.
+ */
+const SIM_JOURNAL_LIMITS = { recordsMax: 24, bytesMax: 16 * 1024, entryBytesMax: 128 };
 
 export function bootHost(cfg: HostBootConfig): Boot {
   const knobs: TestingKnobs = {
@@ -147,6 +154,7 @@ export function bootHost(cfg: HostBootConfig): Boot {
     const store = Store.openEngine(ctx.engine, {
       create: { clusterId: CLUSTER_ID, nodeId: ctx.id, nowMs: ctx.clock.nowMs() },
       clock: ctx.clock,
+      journalLimits: SIM_JOURNAL_LIMITS,
     });
     const host = StoreHost.start({
       store,
