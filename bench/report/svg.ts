@@ -30,6 +30,7 @@ const COLORS: Record<string, string> = {
   "tessera-3": "#0b3d91",
   "tessera-3-r64": "#1f6feb",
   "tessera-3-r1": "#6e9fd8",
+  "tessera-3-r3": "#9ec1ec",
   "redis-durable": "#d1495b",
   "redis-memory": "#edae49",
   "redis-cluster": "#8f2d56",

@@ -8,7 +8,7 @@ import { redisCluster } from "./redis-cluster.js";
 import type { Target } from "./target.js";
 import { tessera } from "./tessera.js";
 import { tesseraCluster } from "./tessera-cluster.js";
-import { tesseraManyRanges, tesseraOneRange } from "./tessera-sharded.js";
+import { tesseraManyRanges, tesseraOneRange, tesseraRangePerNode } from "./tessera-sharded.js";
 
 export const TARGETS: readonly Target[] = [
   tessera,
@@ -19,6 +19,7 @@ export const TARGETS: readonly Target[] = [
   etcd,
   // The scale group's clusters (Tessera against itself).
   tesseraOneRange,
+  tesseraRangePerNode,
   tesseraManyRanges,
 ];
 

@@ -198,4 +198,6 @@ export function tesseraSharded(ranges: number): Target {
 }
 
 export const tesseraOneRange = tesseraSharded(1);
+/** One range per node: its leaders spread as 64 ranges' do, without multiplying the groups. */
+export const tesseraRangePerNode = tesseraSharded(3);
 export const tesseraManyRanges = tesseraSharded(64);

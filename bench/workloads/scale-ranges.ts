@@ -144,11 +144,11 @@ export const scaleRanges: Workload = {
     CASES.map((c) => ({
       case: c.name,
       tessera: "tessera-3-r64",
-      peers: ["tessera-3-r1"],
+      peers: ["tessera-3-r1", "tessera-3-r3"],
       likeForLike: "tessera-3-r1",
     })),
   params: (options) => ({
-    ranges: [1, 64],
+    ranges: [1, 3, 64],
     clients: options.scaleClients,
     keys: options.keys,
     valueBytes: options.valueBytes,
