@@ -77,6 +77,18 @@ export function renderMetrics(m: MetricsInput): string {
   );
   metric("tessera_store_bytes", "gauge", "Size of the store's data file.", m.store.storeBytes);
   metric(
+    "tessera_log_journal_records",
+    "gauge",
+    "Raft log entries in the log journal, not yet moved to their ranges' logs.",
+    m.store.journalRecords,
+  );
+  metric(
+    "tessera_log_journal_checkpoints_total",
+    "counter",
+    "Moves of the log journal's entries to their ranges' logs.",
+    m.store.journalCheckpointsTotal,
+  );
+  metric(
     "tessera_raft_readies_total",
     "counter",
     "Raft Ready structs processed.",

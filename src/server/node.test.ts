@@ -98,6 +98,7 @@ describe("startNode", () => {
     assert.ok(rounds !== null && Number(rounds[1]) > 0, "rounds counted");
     assert.match(text, /^tessera_raft_messages_sent_total 0$/m, "no peer to send to");
     assert.match(text, /^tessera_bus_frames_sent_total \d+$/m);
+    assert.match(text, /^tessera_log_journal_records \d+$/m);
     await node.stop();
   });
 

@@ -74,11 +74,14 @@ describe("log journal", () => {
     await append(store, R1, run(1, 4, 1));
     await append(store, R2, run(1, 4, 1));
     assert.equal(journalKeys(engine), 8);
+    assert.equal(store.stats().journalRecords, 8);
     assert.equal(logKeys(engine, 1), 0, "nothing in range 1's own keys yet");
     assert.deepEqual(terms(store, R1), ["1:1", "2:1", "3:1", "4:1"]);
     // The 10th record fills the journal: the same round moves all of them.
     await append(store, R1, run(5, 6, 1));
     assert.equal(journalKeys(engine), 0);
+    assert.equal(store.stats().journalRecords, 0);
+    assert.equal(store.stats().journalCheckpointsTotal, 1);
     assert.equal(logKeys(engine, 1), 6);
     assert.equal(logKeys(engine, 2), 4);
     assert.deepEqual(terms(store, R1), ["1:1", "2:1", "3:1", "4:1", "5:1", "6:1"]);

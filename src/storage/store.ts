@@ -97,6 +97,10 @@ export interface StoreStats {
   readonly commitMsTotal: number;
   /** Bytes the engine occupies. */
   readonly storeBytes: number;
+  /** Log entries in the log journal, not yet moved to their ranges' logs. */
+  readonly journalRecords: number;
+  /** Moves of the log journal to the ranges' logs. */
+  readonly journalCheckpointsTotal: number;
 }
 
 /** A key/value pair of a range's span, as a snapshot carries it. */
@@ -488,6 +492,8 @@ export class Store {
       lastSyncAtMs: this.lastSyncAtMs,
       commitMsTotal: this.commitMsTotal,
       storeBytes: this.engine.sizeBytes(),
+      journalRecords: this.journal.recordsHeld,
+      journalCheckpointsTotal: this.journal.checkpointsTotal,
     };
   }
 
