@@ -6,7 +6,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { isTesseraError, logIndex, nodeId, rangeId, term } from "../lib/index.js";
-import type { ConfState } from "../raft/types.js";
 import { crc32c } from "./crc32c.js";
 import { MemoryEngine } from "./memory-engine.js";
 import {
@@ -19,14 +18,9 @@ import {
   logKey,
 } from "./raft-codec.js";
 import { Store } from "./store.js";
+import { ONE_VOTER } from "./testing/conf.js";
 
-const CONF: ConfState = {
-  voters: [nodeId(1)],
-  learners: [],
-  votersOutgoing: [],
-  learnersNext: [],
-  autoLeave: false,
-};
+const CONF = ONE_VOTER;
 const corruption = (e: unknown) => isTesseraError(e, "CORRUPTION");
 const flip = (bytes: Uint8Array, at: number) => {
   const out = bytes.slice();

@@ -6,9 +6,10 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { open } from "lmdb";
 import { isTesseraError, logIndex, nodeId, rangeId, term } from "../lib/index.js";
-import type { ConfState, Entry } from "../raft/types.js";
+import type { Entry } from "../raft/types.js";
 import { Store as LmdbStore } from "./store.js";
 import { IDENTITY_KEY } from "./store-identity.js";
+import { ONE_VOTER } from "./testing/conf.js";
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -21,13 +22,7 @@ after(() => {
 });
 
 const create = { clusterId: "c-test", nodeId: nodeId(1), nowMs: 1_700_000_000_000 };
-const CONF: ConfState = {
-  voters: [nodeId(1)],
-  learners: [],
-  votersOutgoing: [],
-  learnersNext: [],
-  autoLeave: false,
-};
+const CONF = ONE_VOTER;
 const R1 = rangeId(1);
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array | undefined) =>

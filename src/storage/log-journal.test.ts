@@ -7,19 +7,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { logIndex, nodeId, type RangeId, rangeId, TesseraError, term } from "../lib/index.js";
-import type { ConfState, Entry } from "../raft/types.js";
+import type { Entry } from "../raft/types.js";
 import type { LogJournalLimits } from "./log-journal.js";
 import { MemoryEngine } from "./memory-engine.js";
 import { logKey } from "./raft-codec.js";
 import { Store } from "./store.js";
+import { ONE_VOTER } from "./testing/conf.js";
 
-const CONF: ConfState = {
-  voters: [nodeId(1)],
-  learners: [],
-  votersOutgoing: [],
-  learnersNext: [],
-  autoLeave: false,
-};
+const CONF = ONE_VOTER;
 const R1 = rangeId(1);
 const R2 = rangeId(2);
 

@@ -5,21 +5,16 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { logIndex, nodeId, rangeId, term } from "../lib/index.js";
 import { isLogStorageError } from "../raft/index.js";
-import type { ConfState, Entry } from "../raft/types.js";
+import type { Entry } from "../raft/types.js";
 import { Store as LmdbStore } from "./store.js";
+import { ONE_VOTER } from "./testing/conf.js";
 
 const dirs: string[] = [];
 after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const CONF: ConfState = {
-  voters: [nodeId(1)],
-  learners: [],
-  votersOutgoing: [],
-  learnersNext: [],
-  autoLeave: false,
-};
+const CONF = ONE_VOTER;
 const entry = (index: number, t: number, data = `e${index}`): Entry => ({
   index: logIndex(index),
   term: term(t),
