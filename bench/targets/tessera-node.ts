@@ -55,6 +55,8 @@ export function tesseraNode(
   join: string | null,
   /** Pass `--join` only on the first start; a restart finds its cluster from its data. */
   joinOnFirstStartOnly = false,
+  /** More `tessera start` flags. */
+  extraArgs: readonly string[] = [],
 ): NodeProcess {
   const host = "127.0.0.1";
   return new NodeProcess({
@@ -81,6 +83,7 @@ export function tesseraNode(
       "--bind",
       host,
       ...(join === null || (joinOnFirstStartOnly && startCount > 0) ? [] : ["--join", join]),
+      ...extraArgs,
     ],
     ready: async (child) => loggedReady(child) || (await pingOk(host, ports.resp)),
     readyTimeoutMs: 180_000,

@@ -67,6 +67,9 @@ function healthy(rows: readonly RangeRow[]): boolean {
   );
 }
 
+/** A load no range of the scale group reaches: it never splits by load. */
+const NO_LOAD_SPLIT_OPS_PER_SEC = 1_000_000_000;
+
 export function tesseraSharded(ranges: number): Target {
   const name = `tessera-3-r${ranges}`;
   return {
@@ -105,6 +108,10 @@ export function tesseraSharded(ranges: number): Target {
           dir,
           seed,
           true,
+          // The number of ranges is what these clusters compare: no split by load
+          // (under the bench's load the cluster split one range into several on
+          // its own; the ranges made by TESSERA RANGE SPLIT are never merged).
+          ["--split-ops-per-sec-max", String(NO_LOAD_SPLIT_OPS_PER_SEC)],
         );
         busOf.set(node, `127.0.0.1:${bus}`);
         nodes.push(node);

@@ -183,6 +183,8 @@ export const scaleRanges: Workload = {
       ctx.checkCancelled();
       await system.sharding?.refreshSlotOwner();
       const f = await runCase(system, ctx.options, c);
+      // The cluster splits and merges ranges by load on its own: how many it had after.
+      const rows = await system.sharding?.ranges().catch(() => undefined);
       out[c.name] = {
         values: {
           opsPerSec: f.opsPerSec,
@@ -204,6 +206,7 @@ export const scaleRanges: Workload = {
           errors: f.errors,
           errorSamples: f.errorSamples,
           leaderNodes: leaderNodes(system),
+          dataRangesAfter: rows?.filter((r) => r.slots !== null).length ?? null,
           // Summed over the nodes, per operation of the measured window.
           workPerOp: f.work,
           preloadFailures: preloadFailures.get(system) ?? [],
