@@ -34,7 +34,7 @@ function loggedReady(child: Child): boolean {
  * `TESSERA_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` (Node does
  * not take --cpu-prof from NODE_OPTIONS).
  */
-function nodeFlags(): string[] {
+export function nodeFlags(): string[] {
   return (process.env.TESSERA_BENCH_NODE_ARGS ?? "").split(" ").filter((a) => a.length > 0);
 }
 

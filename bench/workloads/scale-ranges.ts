@@ -25,6 +25,7 @@ import { progress } from "../support/progress.js";
 import { counterDeltas, scrapeCounters } from "../support/prom-counters.js";
 import { sleep } from "../support/wait.js";
 import type { System } from "../targets/index.js";
+import { nodeFlags } from "../targets/tessera-node.js";
 import { preloadKeys } from "./preload.js";
 import { LATENCY, type RoundResult, THROUGHPUT, type Workload } from "./workload.js";
 
@@ -53,6 +54,10 @@ function drive(system: System, options: Options, readFraction: number): Promise<
   });
 }
 
+function monotonicMicros(): bigint {
+  return process.hrtime.bigint() / 1000n;
+}
+
 /** The servers' counters that say what an operation cost them (see the header). */
 const WORK_COUNTERS = {
   commitsPerOp: "tessera_store_commits_total",
@@ -75,7 +80,15 @@ async function runCase(
   await sleep(options.scaleWarmupMs);
   const cpu0 = await serverCpuSeconds(system);
   const counters0 = await serverCounters(system);
+  const from = monotonicMicros();
   const f = await driving;
+  if (nodeFlags().length > 0) {
+    // The servers are being profiled: the measured window on the clock V8's
+    // profiles use (CLOCK_MONOTONIC, µs), to cut their samples to it.
+    progress(
+      `  ${system.target} ${c.name}: measured window ${from}-${monotonicMicros()} µs monotonic`,
+    );
+  }
   const cpuMsPerOp = f.ops > 0 ? (((await serverCpuSeconds(system)) - cpu0) * 1000) / f.ops : 0;
   const counters1 = await serverCounters(system);
   let work: WorkPerOp | null = null;

@@ -71,12 +71,13 @@ export class MemoryKvStore implements KvWriter {
   put(key: Uint8Array, record: Uint8Array): void {
     const i = this.lowerBound(key);
     const k = this.keys[i];
+    // Copies, as plain arrays (a Buffer's own `slice` would share the caller's memory).
     if (k !== undefined && compareBytes(k, key) === 0) {
-      this.values[i] = record.slice();
+      this.values[i] = new Uint8Array(record);
       return;
     }
-    this.keys.splice(i, 0, key.slice());
-    this.values.splice(i, 0, record.slice());
+    this.keys.splice(i, 0, new Uint8Array(key));
+    this.values.splice(i, 0, new Uint8Array(record));
   }
 
   delete(key: Uint8Array): void {

@@ -16,6 +16,7 @@
  * to assert on, since it came from disk or the network.
  */
 import { assert } from "./assert.js";
+import { uninitializedBytes } from "./bytes.js";
 import { TesseraError } from "./errors.js";
 
 export const RECORD_FORMAT_VERSION = 1;
@@ -48,11 +49,12 @@ export function encodeRecord(r: ValueRecord): Uint8Array {
     `bad expiresAtMs ${r.expiresAtMs}`,
   );
   assert(r.version >= 0n && r.version <= U64_MAX, `bad record version ${r.version}`);
-  const out = new Uint8Array(RECORD_HEADER_BYTES + r.payload.length);
-  const view = new DataView(out.buffer);
+  const out = uninitializedBytes(RECORD_HEADER_BYTES + r.payload.length);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   out[0] = RECORD_FORMAT_VERSION;
   out[1] = typeCode;
   out[2] = r.flags;
+  out[3] = 0;
   view.setBigUint64(4, BigInt(r.expiresAtMs));
   view.setBigUint64(12, r.version);
   out.set(r.payload, RECORD_HEADER_BYTES);

@@ -11,10 +11,12 @@
  * `batchKeysMax`) is followed by another at the next run, so a backlog drains
  * one batch per interval without starving clients.
  *
- * An idle range costs nothing: a look that finds nothing due remembers the
- * earliest expiry left in the index, and the next look waits for that time,
- * for the range to apply anything, or for a new term (thousands of sleeping
- * ranges, quiesce.ts, must not each read the store every tick). `Expirers`
+ * A range with nothing due costs nothing: a look that finds nothing due
+ * remembers the earliest expiry left in the index, and the next look waits
+ * for that time, for the range to apply a write that adds to its expiry index
+ * (`Replica.expiryEpoch`; writes without a TTL do not), or for a new term —
+ * thousands of sleeping ranges (quiesce.ts), or busy ranges written without
+ * TTLs, must not each read the store every tick. `Expirers`
  * keeps a store's expirers and visits, per tick, only those of awake
  * replicas (only they apply entries or change terms) and those whose
  * remembered expiry time has come, taken from a due-time queue.
@@ -46,8 +48,9 @@ export class Expirer {
   private inFlight = false;
   private lastRunMs = Number.NEGATIVE_INFINITY;
   private deleted = 0;
+  private looks = 0;
   /** What the last look that found nothing due saw (see the file comment). */
-  private quiet: { applied: number; term: number; nextDueMs: number } | undefined;
+  private quiet: { epoch: number; term: number; nextDueMs: number } | undefined;
 
   constructor(
     private readonly replica: Replica,
@@ -60,24 +63,30 @@ export class Expirer {
     return this.deleted;
   }
 
+  /** Looks at the expiry index since start. */
+  get looksTotal(): number {
+    return this.looks;
+  }
+
   /** Runs a round if this replica leads, is caught up, and the interval has passed. */
   maybeRun(): ExpirerRun {
     if (this.inFlight || this.replica.raftState !== "leader" || !this.replica.isReady())
       return "idle";
     const now = this.clock.monotonicMs();
     if (now - this.lastRunMs < this.options.intervalMs) return "too-soon";
-    const applied = this.replica.appliedIndex;
+    const epoch = this.replica.expiryEpoch;
     const term = this.replica.term;
     const nowMs = this.clock.nowMs();
     const q = this.quiet;
-    if (q && q.applied === applied && q.term === term && nowMs < q.nextDueMs) return "idle";
+    if (q && q.epoch === epoch && q.term === term && nowMs < q.nextDueMs) return "idle";
     this.lastRunMs = now;
+    this.looks++;
     // The replica's view holds only its range's expiry index (scoped-view.ts).
     const view = this.replica.view;
     const groups = findExpiredKeys(view, undefined, nowMs, this.options.batchKeysMax);
     if (groups.length === 0) {
       const nextDueMs = earliestExpiryMs(view);
-      this.quiet = { applied, term, nextDueMs };
+      this.quiet = { epoch, term, nextDueMs };
       this.options.onQuiet?.(nextDueMs);
       return "looked";
     }
@@ -142,6 +151,13 @@ export class Expirers {
   get keysExpiredTotal(): number {
     let n = 0;
     for (const e of this.byRange.values()) n += e.keysExpiredTotal;
+    return n;
+  }
+
+  /** Looks at an expiry index by every expirer here since start. */
+  get looksTotal(): number {
+    let n = 0;
+    for (const e of this.byRange.values()) n += e.looksTotal;
     return n;
   }
 

@@ -36,13 +36,11 @@ export interface DecodedProposal {
 }
 
 export function encodeProposal(id: ProposalId, cmd: WriteCommand, stamp: CommandStamp): Uint8Array {
-  const body = encodeCommand(cmd, stamp);
-  const out = new Uint8Array(HEADER_BYTES + body.byteLength);
-  const view = new DataView(out.buffer);
+  const out = encodeCommand(cmd, stamp, HEADER_BYTES);
+  const view = new DataView(out.buffer, out.byteOffset, HEADER_BYTES);
   out[0] = KIND_KV_COMMAND;
   view.setUint32(1, id.incarnation);
   view.setUint32(5, id.sequence);
-  out.set(body, HEADER_BYTES);
   return out;
 }
 

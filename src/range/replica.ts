@@ -148,6 +148,14 @@ export interface CollectedReady {
   readonly confApplied: number[];
   /** The range's descriptor or members may have changed (snapshot, conf change, split). */
   readonly shapeChanged: boolean;
+  /** Set by the apply (inside the commit): whether it may have added to the expiry index. */
+  readonly effects: ApplyEffects;
+}
+
+/** What an apply did that the replica's background work needs to know. */
+interface ApplyEffects {
+  /** An expiry index entry may have been written (see `Replica.expiryEpoch`). */
+  expiryWritten: boolean;
 }
 
 const LOG_ENTRIES_KEEP_DEFAULT = 10_000;
@@ -155,6 +163,7 @@ const LOG_BYTES_KEEP_DEFAULT = 16 * 1024 * 1024;
 /** Marks of the log's size are this fraction of `logBytesKeep` apart. */
 const LOG_MARKS_PER_KEEP = 8;
 const CONF_CHANGE_TAG = 0xcc;
+const READ_CTX_DECODER = new TextDecoder();
 /** Snapshots a replica keeps received and not yet installed. */
 const SNAPSHOTS_KEPT_MAX = 4;
 
@@ -222,6 +231,8 @@ export class Replica {
   private readonly receivedSnapshots = new Map<LogIndex, IncomingSnapshot>();
   private closedWith: TesseraError | undefined;
   private writesApplied = 0;
+  /** See `expiryEpoch`. */
+  private expiryWrites = 0;
   private readsServed = 0;
   private removed = false;
   /** The term in which this replica was last found ready (see isReady). */
@@ -858,6 +869,8 @@ export class Replica {
       batch.setHardState(this.log, rd.hardState);
     const applied: AppliedWrite[] = [];
     const confApplied: number[] = [];
+    // A snapshot brings a whole new state, expiries included.
+    const effects: ApplyEffects = { expiryWritten: rd.snapshot !== undefined };
     if (rd.committedEntries.length > 0) {
       const entries = rd.committedEntries;
       const base = confState;
@@ -865,7 +878,7 @@ export class Replica {
       const merges: AppliedMerge[] = [];
       batch.apply(
         this.log,
-        (w) => this.applyEntries(entries, base, w, applied, confApplied, splits, merges),
+        (w) => this.applyEntries(entries, base, w, applied, confApplied, splits, merges, effects),
         !this.knobs.skipAppliedIndex,
       );
       if (entries.some((e) => e.type === "normal" && proposalKind(e.data) === "range-op")) {
@@ -906,7 +919,7 @@ export class Replica {
     const leading = this.node.raft.state === "leader" && sameTerm;
     const early = leading ? rd.messages.filter((m) => m.type === "MsgApp") : [];
     const late = early.length === 0 ? rd.messages : rd.messages.filter((m) => m.type !== "MsgApp");
-    return { rd, applied, confApplied, shapeChanged, early, late };
+    return { rd, applied, confApplied, shapeChanged, early, late, effects };
   }
 
   /** After the batch is durable: resolves writes, serves reads, advances Raft. Returns messages to send. */
@@ -924,9 +937,10 @@ export class Replica {
       w.resolve();
     }
     this.writesApplied += c.applied.length;
-    const decoder = new TextDecoder();
+    // Counted once the batch is durable: the expirer reads committed state.
+    if (c.effects.expiryWritten) this.expiryWrites++;
     for (const rs of c.rd.readStates) {
-      const ctx = decoder.decode(rs.requestCtx);
+      const ctx = READ_CTX_DECODER.decode(rs.requestCtx);
       const ws = this.pointsRequested.get(ctx);
       if (!ws) continue;
       this.pointsRequested.delete(ctx);
@@ -1018,6 +1032,16 @@ export class Replica {
 
   get appliedIndex(): LogIndex {
     return this.log.applied().index;
+  }
+
+  /**
+   * Moves whenever an applied batch may have added an entry to this range's
+   * expiry index (or a snapshot replaced its state): the expirer's look that
+   * found nothing due stays valid until this moves, however much else is
+   * applied.
+   */
+  get expiryEpoch(): number {
+    return this.expiryWrites;
   }
 
   get lastIndex(): LogIndex {
@@ -1124,12 +1148,16 @@ export class Replica {
     confOut: number[],
     splits: AppliedSplit[],
     merges: AppliedMerge[],
+    effects: ApplyEffects,
   ): AppliedState {
     let confState = base;
     let last: Entry | undefined;
     const scoped = new RangeScopedView(w, { rangeId: this.rangeId, span: () => this.span() });
     for (const e of entries) {
       last = e;
+      // Anything but a plain write (a split or merge moves expiry entries) counts as one.
+      if (e.type !== "normal" || (e.data.byteLength > 0 && proposalKind(e.data) !== "kv"))
+        effects.expiryWritten = true;
       if (e.type === "conf-change") {
         const cc = decodeConfChange(e.data);
         confState = this.node.applyConfChange(cc);
@@ -1170,6 +1198,7 @@ export class Replica {
       out.push({ key: id.sequence, reply, index: e.index });
     }
     assert(last !== undefined, "applying no entries");
+    if (scoped.expiryEntriesWritten > 0) effects.expiryWritten = true;
     return { index: last.index, term: last.term, confState };
   }
 

@@ -17,6 +17,7 @@ import {
   assert,
   compareBytes,
   KEY_TAG_META,
+  META_KIND_EXPIRY,
   metaKeyOfRangeKey,
   rangeLocalPrefix,
   rangeMetaKey,
@@ -33,6 +34,9 @@ export interface SpanSource {
 const META_END = Uint8Array.of(KEY_TAG_META + 1);
 
 export class RangeScopedView implements KvWriter {
+  /** Entries this view wrote to the expiry index (the expirer's cue, expirer.ts). */
+  expiryEntriesWritten = 0;
+
   constructor(
     private readonly base: KvView,
     private readonly source: SpanSource,
@@ -70,6 +74,7 @@ export class RangeScopedView implements KvWriter {
   }
 
   put(key: Uint8Array, record: Uint8Array): void {
+    if (key[0] === KEY_TAG_META && key[1] === META_KIND_EXPIRY) this.expiryEntriesWritten++;
     this.writer().put(this.physical(key), record);
   }
 

@@ -248,6 +248,31 @@ describe("StoreHost (one node)", () => {
     await close(n);
   });
 
+  it("looks at a busy range's expiry index only after a write with a TTL", async () => {
+    const n = await open(tempDir());
+    await n.host.service.write(set("far", "v", 60_000));
+    const looks = () => n.host.stats().expiryLooksTotal;
+    const settleBy = Date.now() + 2000;
+    while (looks() === 0 && Date.now() < settleBy) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
+    const before = looks();
+    assert.ok(before > 0, "the expirer looked after the write with a TTL");
+    // Many ticks (10 ms) of writes without a TTL: nothing can have come due sooner.
+    for (let i = 0; i < 30; i++) {
+      await n.host.service.write(set(`plain${i}`, "v"));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.equal(looks(), before, "writes without a TTL made the expirer look");
+    // A write with a TTL due long before "far" is found, without waiting for a sweep.
+    await n.host.service.write(set("soon", "v", 30));
+    const deadline = Date.now() + 2000;
+    while (n.host.stats().keysExpiredTotal < 1 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
+    assert.equal(n.host.stats().keysExpiredTotal, 1);
+    assert.ok(EXPIRER_SWEEP_MS >= 5000);
+    await close(n);
+  });
+
   it("deletes a key that expires while its range sleeps, when it falls due", async () => {
     const n = await open(tempDir());
     await n.host.service.write(set("later", "v", 1500));

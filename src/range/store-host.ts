@@ -102,6 +102,8 @@ export interface StoreHostStats {
   readonly batchesTotal: number;
   readonly readiesTotal: number;
   readonly keysExpiredTotal: number;
+  /** Looks at a range's expiry index by the background expirers. */
+  readonly expiryLooksTotal: number;
   readonly pendingWrites: number;
   readonly rangesTotal: number;
   /** Ranges asleep here: not ticked, no heartbeats (quiesce.ts). */
@@ -458,6 +460,7 @@ export class StoreHost {
       batchesTotal: s.batchesTotal,
       readiesTotal: s.readiesTotal,
       keysExpiredTotal: this.expirers.keysExpiredTotal,
+      expiryLooksTotal: this.expirers.looksTotal,
       pendingWrites,
       rangesTotal: s.rangesTotal,
       rangesQuiesced: s.rangesQuiesced,

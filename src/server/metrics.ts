@@ -154,6 +154,12 @@ export function renderMetrics(m: MetricsInput): string {
     m.host.keysExpiredTotal,
   );
   metric(
+    "tessera_expiry_looks_total",
+    "counter",
+    "Looks at a range's expiry index by background expiry (a range written without TTLs is not looked at).",
+    m.host.expiryLooksTotal,
+  );
+  metric(
     "tessera_keyspace_keys",
     "gauge",
     "Keys per keyspace (Redis database).",

@@ -38,11 +38,11 @@ const [T0, T1, T2, T3, T4, T5, T6, T7] = TABLES;
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 const WORDS_FROM_BYTES = 128;
 
-/** Extends a running CRC-32C (start from 0) with `bytes`. */
-export function crc32c(bytes: Uint8Array, crc = 0): number {
+/** Extends a running CRC-32C (start from 0) with `bytes` (its first `end` bytes). */
+export function crc32c(bytes: Uint8Array, crc = 0, end = bytes.length): number {
   let c = ~crc;
   let i = 0;
-  const n = bytes.length;
+  const n = end;
   // Short records (most Raft state) are faster byte by byte than through a word view.
   if (LITTLE_ENDIAN && n >= WORDS_FROM_BYTES) {
     // Bytes up to a 4-byte boundary, then eight at a time as two words.

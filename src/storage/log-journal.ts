@@ -34,11 +34,14 @@
  * transaction's work throws (and is aborted), `end(false)` undoes them.
  */
 import { assert, type LogIndex, type RangeId } from "../lib/index.js";
+import type { Entry } from "../raft/types.js";
 import type { EngineDb } from "./engine.js";
 import {
   decodeJournalRecord,
   decodeRangeKey,
-  encodeJournalRecord,
+  encodedEntryBytes,
+  encodeEntry,
+  journalRecordOf,
   logKey,
   rangeKey,
 } from "./raft-codec.js";
@@ -155,22 +158,23 @@ export class LogJournal implements JournalReader {
   }
 
   /**
-   * Writes entries `first`, `first + 1`, … of `range` (encoded), replacing
-   * whatever the journal held of the range from `first` on. The caller
-   * deletes `raft-log` keys past the new last index.
+   * Writes `entries` (contiguous) of `range`, replacing whatever the journal
+   * held of the range from the first on. The caller deletes `raft-log` keys
+   * past the new last index.
    */
-  append(range: RangeId, first: LogIndex, encoded: readonly Uint8Array[]): void {
-    this.removeFrom(range, first);
-    for (let i = 0; i < encoded.length; i++) {
-      const entry = encoded[i]!;
-      const index = first + i;
-      if (entry.byteLength > this.limits.entryBytesMax) {
-        this.logDb.put(logKey(range, index), entry);
+  append(range: RangeId, entries: readonly Entry[]): void {
+    if (entries.length === 0) return;
+    this.removeFrom(range, entries[0]!.index);
+    for (const e of entries) {
+      if (encodedEntryBytes(e) > this.limits.entryBytesMax) {
+        this.logDb.put(logKey(range, e.index), encodeEntry(e));
         continue;
       }
       const seq = this.nextSeq++;
-      this.journalDb.put(seqKey(seq), encodeJournalRecord(range, index as LogIndex, entry));
-      this.hold(range, index, { seq, entry });
+      // One buffer: the record, with the stored entry held as a view into it.
+      const { record, entry } = journalRecordOf(range, e);
+      this.journalDb.put(seqKey(seq), record);
+      this.hold(range, e.index, { seq, entry });
     }
   }
 

@@ -46,7 +46,8 @@ class MemoryDb implements EngineDb {
 
   put(key: Uint8Array, value: Uint8Array): void {
     this.engine.checkInWrite();
-    this.overlay!.set(hex(key), { key: key.slice(), value: value.slice() });
+    // Copies, as plain arrays (a Buffer's own `slice` would share the caller's memory).
+    this.overlay!.set(hex(key), { key: new Uint8Array(key), value: new Uint8Array(value) });
   }
 
   remove(key: Uint8Array): void {

@@ -1,13 +1,18 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { isTesseraError, logIndex, nodeId, term } from "../lib/index.js";
+import { isTesseraError, logIndex, nodeId, rangeId, term } from "../lib/index.js";
+import type { Entry } from "../raft/types.js";
+import { crc32c } from "./crc32c.js";
 import {
   decodeAppliedState,
   decodeEntry,
   decodeHardState,
+  decodeJournalRecord,
   encodeAppliedState,
+  encodedEntryBytes,
   encodeEntry,
   encodeHardState,
+  journalRecordOf,
   logKey,
   logKeyIndex,
 } from "./raft-codec.js";
@@ -48,6 +53,48 @@ describe("raft codec", () => {
       },
     };
     assert.deepEqual(decodeAppliedState(encodeAppliedState(as)), as);
+  });
+
+  it("lays an entry out as type | term | data | CRC-32C of the rest", () => {
+    const e: Entry = {
+      index: logIndex(1),
+      term: term(2 ** 32 + 3),
+      type: "normal",
+      data: new Uint8Array([7, 8]),
+    };
+    const body = [0, 0, 0, 0, 1, 0, 0, 0, 3, 7, 8];
+    const crc = crc32c(new Uint8Array(body));
+    const expected = [...body, crc >>> 24, (crc >>> 16) & 0xff, (crc >>> 8) & 0xff, crc & 0xff];
+    assert.deepEqual([...encodeEntry(e)], expected);
+    assert.equal(encodedEntryBytes(e), expected.length);
+  });
+
+  it("makes a journal record that holds the entry as stored, under a checksum of its own", () => {
+    for (const size of [0, 3, 100, 1000]) {
+      const e: Entry = {
+        index: logIndex(2 ** 40 + size),
+        term: term(7),
+        type: size === 3 ? "conf-change" : "normal",
+        data: Uint8Array.from({ length: size }, (_, i) => (i * 31) & 0xff),
+      };
+      const { record, entry } = journalRecordOf(rangeId(2 ** 35), e);
+      assert.deepEqual([...entry], [...encodeEntry(e)]);
+      const back = decodeJournalRecord(record);
+      assert.equal(back.range, 2 ** 35);
+      assert.equal(back.index, e.index);
+      assert.deepEqual([...back.entry], [...entry]);
+      // A plain copy: it must outlive the bytes it was read from.
+      assert.equal(Object.getPrototypeOf(back.entry), Uint8Array.prototype);
+      assert.deepEqual(decodeEntry(e.index, back.entry), e);
+      for (const at of [0, 9, 16, record.byteLength - 1]) {
+        const bad = Uint8Array.from(record);
+        bad[at]! ^= 0x10;
+        assert.throws(
+          () => decodeJournalRecord(bad),
+          (err) => isTesseraError(err, "CORRUPTION"),
+        );
+      }
+    }
   });
 
   it("reports corrupt bytes as CORRUPTION", () => {

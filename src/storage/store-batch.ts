@@ -23,7 +23,7 @@ import {
   type AppliedState,
   decodeHardState,
   encodeAppliedState,
-  encodeEntry,
+  encodedEntryBytes,
   encodeHardState,
   encodeTruncatedState,
   logKey,
@@ -77,12 +77,11 @@ export class StoreBatch {
       first <= oldLast + 1,
       `range ${log.rangeId}: append at ${first} leaves a hole after ${oldLast}`,
     );
-    const encoded = entries.map((e) => encodeEntry(e));
-    for (const bytes of encoded) this.bytes += bytes.byteLength;
+    for (const e of entries) this.bytes += encodedEntryBytes(e);
     this.entriesCount += entries.length;
     this.ops.push(({ dbs, journal }) => {
       for (let i = last + 1; i <= oldLast; i++) dbs.log.remove(logKey(log.rangeId, i));
-      journal.append(log.rangeId, first, encoded);
+      journal.append(log.rangeId, entries);
     });
     this.afterCommit.push(() => log.committedAppend(entries));
   }

@@ -435,7 +435,8 @@ export class Store {
     const snap = this.openSnapshot(rangeId, spans);
     try {
       const entries: SpanEntry[] = [];
-      for (const e of snap.entries()) entries.push({ key: e.key.slice(), value: e.value.slice() });
+      for (const e of snap.entries())
+        entries.push({ key: new Uint8Array(e.key), value: new Uint8Array(e.value) });
       return { applied: snap.applied, entries };
     } finally {
       snap.release();
