@@ -34,24 +34,24 @@ const LMDB_MAGIC_OFFSET = 24;
 
 type BinaryDb = Database<Uint8Array, Uint8Array>;
 
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes)
-    ? bytes
-    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
+// Keys and values go to lmdb as the Uint8Arrays they are: with binary keys
+// lmdb copies a key's bytes into its own buffer (`writeBufferKey`), and takes
+// a value's address from its ArrayBuffer, so a Buffer wrapper per key and
+// value (one object per read and write, a sixth of the engine's own time on a
+// busy node) bought nothing.
 
 class LmdbEngineDb implements EngineDb {
   constructor(private readonly db: BinaryDb) {}
 
   /** Reads the latest committed state, or the state `transaction` pinned. */
   get(key: Uint8Array, transaction?: Transaction): Uint8Array | undefined {
-    return this.db.get(asBuffer(key), transaction ? { transaction } : undefined);
+    return this.db.get(key as Buffer, transaction ? { transaction } : undefined);
   }
 
   *keys(options: { readonly start: Uint8Array; readonly end: Uint8Array }): Iterable<Uint8Array> {
     for (const key of this.db.getKeys({
-      start: asBuffer(options.start),
-      end: asBuffer(options.end),
+      start: options.start as Buffer,
+      end: options.end as Buffer,
     }))
       yield key as Uint8Array;
   }
@@ -59,8 +59,8 @@ class LmdbEngineDb implements EngineDb {
   *range(options: EngineRangeOptions, transaction?: Transaction): Iterable<EngineEntry> {
     const { start, end, limit, reverse } = options;
     if (limit !== undefined && limit <= 0) return;
-    const lo = start ? asBuffer(start) : undefined;
-    const hi = end ? asBuffer(end) : undefined;
+    const lo = start as Buffer | undefined;
+    const hi = end as Buffer | undefined;
     const txn = transaction ? { transaction } : {};
     if (!reverse) {
       for (const { key, value } of this.db.getRange({
@@ -89,11 +89,11 @@ class LmdbEngineDb implements EngineDb {
   }
 
   put(key: Uint8Array, value: Uint8Array): void {
-    this.db.putSync(asBuffer(key), asBuffer(value));
+    this.db.putSync(key as Buffer, value as Buffer);
   }
 
   remove(key: Uint8Array): void {
-    this.db.removeSync(asBuffer(key));
+    this.db.removeSync(key as Buffer);
   }
 }
 

@@ -67,7 +67,10 @@ export class BusCluster {
   constructor(
     private readonly knobs: TestingKnobs = {},
     private readonly leaderWaitMs = 1000,
-    private readonly hostOptions: Pick<StoreHostOptions, "spanChunkLimits" | "metaSweepMs"> = {},
+    private readonly hostOptions: Pick<
+      StoreHostOptions,
+      "spanChunkLimits" | "metaSweepMs" | "raftTiming" | "logEntriesKeep"
+    > = {},
   ) {}
 
   async add(id: number): Promise<TestNode> {
