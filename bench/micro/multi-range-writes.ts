@@ -84,7 +84,8 @@ async function measure(ranges: number): Promise<void> {
     const writer = async (w: number) => {
       let n = 0;
       while (running) {
-        const key = new TextEncoder().encode(`key:${w}:${n++ % 1000}`);
+        // 50 keys per writer: after the warm-up, writes overwrite (as the bench's SET phase does).
+        const key = new TextEncoder().encode(`key:${w}:${n++ % 50}`);
         const cmd: WriteCommand = {
           op: "set",
           ks: KS,

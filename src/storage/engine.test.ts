@@ -57,6 +57,32 @@ for (const [name, make] of engines) {
       await e.close();
     });
 
+    it("clears a sub-database whole, undone with a transaction that throws", async () => {
+      const e = make();
+      const db = e.db("data");
+      const other = e.db("other");
+      await e.write(() => {
+        for (let i = 0; i < 300; i++) db.put(k(i >> 8, i & 0xff), k(i & 0xff));
+        other.put(k(1), k(1));
+      });
+      await assert.rejects(
+        e.write(() => {
+          db.clear();
+          assert.deepEqual(keys(db.range({})), [], "a transaction sees its own clear");
+          throw new Error("boom");
+        }),
+        /boom/,
+      );
+      assert.equal(keys(db.range({})).length, 300);
+      await e.write(() => {
+        db.clear();
+        db.put(k(7), k(7));
+      });
+      assert.deepEqual(keys(db.range({})), [[7]]);
+      assert.deepEqual(keys(other.range({})), [[1]]);
+      await e.close();
+    });
+
     it("ranges in byte order with bounds, limit and reverse", async () => {
       const e = make();
       const db = e.db("data");

@@ -49,6 +49,12 @@ export interface EngineDb {
   put(key: Uint8Array, value: Uint8Array): void;
   /** Only inside `write`/`writeSync`; removing an absent key is a no-op. */
   remove(key: Uint8Array): void;
+  /**
+   * Only inside `write`/`writeSync`: removes every key, undone with the rest
+   * of the transaction if it fails (LMDB frees the sub-database's pages at
+   * once instead of deleting key by key).
+   */
+  clear(): void;
 }
 
 /** One committed state of every sub-database, readable until released. */

@@ -95,6 +95,11 @@ class LmdbEngineDb implements EngineDb {
   remove(key: Uint8Array): void {
     this.db.removeSync(key as Buffer);
   }
+
+  clear(): void {
+    // Inside the engine's write (a child transaction), so its abort undoes this too.
+    this.db.clearSync();
+  }
 }
 
 export class LmdbEngine implements StorageEngine {

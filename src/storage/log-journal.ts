@@ -204,11 +204,10 @@ export class LogJournal implements JournalReader {
   maybeCheckpoint(): boolean {
     if (this.records < this.limits.recordsMax && this.bytes < this.limits.bytesMax) return false;
     for (const [range, r] of this.byRange) {
-      for (const [index, held] of r.byIndex) {
-        this.logDb.put(logKey(range, index), held.entry);
-        this.journalDb.remove(seqKey(held.seq));
-      }
+      for (const [index, held] of r.byIndex) this.logDb.put(logKey(range, index), held.entry);
     }
+    // Every record the journal holds is here in memory: it empties whole.
+    this.journalDb.clear();
     const [byRange, records, bytes] = [this.byRange, this.records, this.bytes];
     this.byRange = new Map();
     this.records = 0;

@@ -54,6 +54,11 @@ class MemoryDb implements EngineDb {
     this.engine.checkInWrite();
     this.overlay!.set(hex(key), null);
   }
+
+  clear(): void {
+    this.engine.checkInWrite();
+    for (const e of [...this.range({})]) this.overlay!.set(hex(e.key), null);
+  }
 }
 
 /** The entries of `table` within `options`, in key order (or reversed). */

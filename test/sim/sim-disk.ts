@@ -170,6 +170,7 @@ export class SimDisk {
         range: (o) => (durable.get(name) ?? empty).range(o),
         put: refuse,
         remove: refuse,
+        clear: refuse,
       }),
       // Checks read it synchronously, so the maps stand for one moment.
       readView: () => ({
@@ -309,6 +310,11 @@ export class SimEngine implements StorageEngine {
       },
       remove: (key) => {
         if (disk.live(this.epoch))
+          disk.record({ db: name, key: new Uint8Array(key), value: undefined });
+      },
+      clear: () => {
+        if (!disk.live(this.epoch)) return;
+        for (const { key } of [...disk.map(name).range({})])
           disk.record({ db: name, key: new Uint8Array(key), value: undefined });
       },
     };
