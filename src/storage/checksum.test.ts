@@ -75,7 +75,7 @@ describe("checksums of stored raft state", () => {
       create: { clusterId: "c", nodeId: nodeId(1), nowMs: 0 },
       logTailEntriesMax: 1,
       // Every commit moves the journal to raft-log, where this test corrupts an entry.
-      journalLimits: { recordsMax: 1, bytesMax: 1, entryBytesMax: 4096 },
+      journalLimits: { recordsMax: 1, bytesMax: 1, entryBytesMax: 4096, appendEntriesMax: 100 },
     });
     store.bootstrapRange(rangeId(1), CONF);
     const log = store.logStorage(rangeId(1));

@@ -27,7 +27,12 @@ const entry = (index: number, t: number, bytes = 8): Entry => ({
 const run = (from: number, to: number, t: number) =>
   Array.from({ length: to - from + 1 }, (_, i) => entry(from + i, t));
 
-const LIMITS: LogJournalLimits = { recordsMax: 1_000, bytesMax: 1 << 20, entryBytesMax: 256 };
+const LIMITS: LogJournalLimits = {
+  recordsMax: 1_000,
+  bytesMax: 1 << 20,
+  entryBytesMax: 256,
+  appendEntriesMax: 100,
+};
 
 function open(engine: MemoryEngine, limits = LIMITS): Store {
   const store = Store.openEngine(engine, {
@@ -153,6 +158,28 @@ describe("log journal", () => {
     await append(store, R1, [entry(2, 2), entry(3, 2, 1000)]);
     const reopened = open(engine);
     assert.deepEqual(terms(reopened, R1), ["1:1", "2:2", "3:2"]);
+  });
+
+  it("writes a long append of one range straight to its log, over and under records", async () => {
+    const engine = new MemoryEngine();
+    const limits = { ...LIMITS, appendEntriesMax: 3 };
+    const store = open(engine, limits);
+    await append(store, R1, run(1, 3, 1)); // 3 entries: the journal
+    assert.equal(journalKeys(engine), 3);
+    await append(store, R1, run(4, 9, 1)); // 6 entries: straight to raft-log
+    assert.equal(journalKeys(engine), 3);
+    assert.equal(logKeys(engine, 1), 6);
+    // A new leader replaces 2.. with a long append: the records of 2 and 3 go,
+    // the keys of 4..9 are overwritten or removed.
+    await append(store, R1, run(2, 6, 2));
+    assert.equal(journalKeys(engine), 1);
+    const want = ["1:1", "2:2", "3:2", "4:2", "5:2", "6:2"];
+    assert.deepEqual(terms(store, R1), want);
+    // And a short append replaces the end of a long one from the journal.
+    await append(store, R1, run(6, 6, 3));
+    const reopened = open(engine, limits);
+    assert.equal(reopened.logStorage(R1).lastIndex(), 6);
+    assert.deepEqual(terms(reopened, R1), [...want.slice(0, 5), "6:3"]);
   });
 
   it("keeps nothing of a batch that failed", async () => {

@@ -25,7 +25,9 @@
  * records in the journal opens with the same logs: it takes them back into
  * memory (`load`) and moves them with the next checkpoint.
  * An entry bigger than `entryBytesMax` is written to `raft-log` directly:
- * it fills pages of its own either way, and would only be written twice.
+ * it fills pages of its own either way, and would only be written twice. So
+ * is an append of more than `appendEntriesMax` entries of one range (a busy
+ * range's round): its entries share their pages of `raft-log` already.
  *
  * Every record of the journal is also held here in memory (the journal is
  * bounded), so moving them reads nothing and a read of an entry no longer in
@@ -55,17 +57,21 @@ export const JOURNAL_RECORDS_MAX = 1024;
 export const JOURNAL_BYTES_MAX = 4 * 1024 * 1024;
 /** An encoded entry bigger than this goes to its range's log directly. */
 export const JOURNAL_ENTRY_BYTES_MAX = 4096;
+/** An append of more entries of one range than this goes to its range's log directly. */
+export const JOURNAL_APPEND_ENTRIES_MAX = 8;
 
 export interface LogJournalLimits {
   readonly recordsMax: number;
   readonly bytesMax: number;
   readonly entryBytesMax: number;
+  readonly appendEntriesMax: number;
 }
 
 export const DEFAULT_JOURNAL_LIMITS: LogJournalLimits = {
   recordsMax: JOURNAL_RECORDS_MAX,
   bytesMax: JOURNAL_BYTES_MAX,
   entryBytesMax: JOURNAL_ENTRY_BYTES_MAX,
+  appendEntriesMax: JOURNAL_APPEND_ENTRIES_MAX,
 };
 
 /** What `RangeLogStorage` reads of the journal. */
@@ -165,8 +171,9 @@ export class LogJournal implements JournalReader {
   append(range: RangeId, entries: readonly Entry[]): void {
     if (entries.length === 0) return;
     this.removeFrom(range, entries[0]!.index);
+    const direct = entries.length > this.limits.appendEntriesMax;
     for (const e of entries) {
-      if (encodedEntryBytes(e) > this.limits.entryBytesMax) {
+      if (direct || encodedEntryBytes(e) > this.limits.entryBytesMax) {
         this.logDb.put(logKey(range, e.index), encodeEntry(e));
         continue;
       }

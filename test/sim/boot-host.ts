@@ -131,7 +131,12 @@ const SIM_SPAN_CHUNK_LIMITS = { keys: 4, bytes: 2048 };
  * Entries over 128 bytes (commands with bigger values, splits, configuration
  * changes) go to their ranges' logs directly.
  */
-const SIM_JOURNAL_LIMITS = { recordsMax: 24, bytesMax: 16 * 1024, entryBytesMax: 128 };
+const SIM_JOURNAL_LIMITS = {
+  recordsMax: 24,
+  bytesMax: 16 * 1024,
+  entryBytesMax: 128,
+  appendEntriesMax: 3,
+};
 
 export function bootHost(cfg: HostBootConfig): Boot {
   const knobs: TestingKnobs = {
