@@ -8,9 +8,11 @@ import {
   type Clock,
   describeSpan,
   isTesseraError,
+  keyHashSlot,
   keyspaceId,
   nodeId,
   rangeId,
+  SLOT_COUNT,
   slotBoundaryKey,
 } from "../lib/index.js";
 import { LmdbStore } from "../storage/index.js";
@@ -289,6 +291,34 @@ describe("StoreHost (one node)", () => {
       await new Promise((r) => setTimeout(r, 20));
     assert.equal(n.host.stats().keysExpiredTotal, 1);
     assert.equal(n.host.service.keyspaceStats()[0]?.keys ?? 0, 0);
+    await close(n);
+  });
+
+  it("pauses after a round of many ranges' Readies, and not after one busy range's", async () => {
+    const n = await open(tempDir());
+    const pauses = () => n.host.stats().gatherPausesTotal;
+    await n.host.service.write(set("warm", "v"));
+    const before = pauses();
+    // One range: concurrent writes make rounds of one or two Readies.
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) => n.host.service.write(set(`one${i}`, "v"))),
+    );
+    assert.equal(pauses(), before, "a round of one busy range paused");
+    // Twelve ranges, one write each, at once: a round of twelve Readies.
+    const ranges = 12;
+    for (let i = ranges - 1; i >= 1; i--)
+      await n.host.split(USER_RANGE_ID, slotBoundaryKey(KS, Math.floor((i * SLOT_COUNT) / ranges)));
+    const keys: string[] = [];
+    const taken = new Set<number>();
+    for (let j = 0; keys.length < ranges; j++) {
+      const part = Math.floor((keyHashSlot(b(`spread${j}`)) * ranges) / SLOT_COUNT);
+      if (taken.has(part)) continue;
+      taken.add(part);
+      keys.push(`spread${j}`);
+    }
+    const afterSplits = pauses();
+    await Promise.all(keys.map((k) => n.host.service.write(set(k, "v"))));
+    assert.ok(pauses() > afterSplits, "a round of twelve ranges' Readies did not pause");
     await close(n);
   });
 

@@ -101,6 +101,8 @@ export interface StoreHostStats {
   readonly roundsTotal: number;
   readonly batchesTotal: number;
   readonly readiesTotal: number;
+  /** Pauses of the scheduler after a round of many ranges' Readies (scheduler.ts). */
+  readonly gatherPausesTotal: number;
   readonly keysExpiredTotal: number;
   /** Looks at a range's expiry index by the background expirers. */
   readonly expiryLooksTotal: number;
@@ -459,6 +461,7 @@ export class StoreHost {
       roundsTotal: s.roundsTotal,
       batchesTotal: s.batchesTotal,
       readiesTotal: s.readiesTotal,
+      gatherPausesTotal: s.gatherPausesTotal,
       keysExpiredTotal: this.expirers.keysExpiredTotal,
       expiryLooksTotal: this.expirers.looksTotal,
       pendingWrites,

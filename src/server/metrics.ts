@@ -95,6 +95,12 @@ export function renderMetrics(m: MetricsInput): string {
     m.host.readiesTotal,
   );
   metric(
+    "tessera_scheduler_gather_pauses_total",
+    "counter",
+    "Pauses of GATHER_MS after a round that carried many ranges' Readies, so that the next round gathers more.",
+    m.host.gatherPausesTotal,
+  );
+  metric(
     "tessera_scheduler_rounds_total",
     "counter",
     "Scheduler rounds (each drains the Ready of every range with work into one store transaction).",
