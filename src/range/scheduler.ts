@@ -20,8 +20,9 @@
  * many ranges with about a write each, the shape of a load spread over
  * many ranges) is followed by a pause of `GATHER_MS` before the next, so that
  * the next gathers more: a round's fixed cost (an LMDB commit and its fsync)
- * is then shared by more writes. With 64 busy ranges this took a fifth of the
- * store commits and 8–16 % of the CPU per write off. A round of few ranges
+ * is then shared by more writes. With 64 busy ranges this took a quarter of
+ * the store commits and 11–24 % of the CPU per write off (bench:micro and the
+ * 3-process bench, README). A round of few ranges
  * (one busy range, or a light load) is followed by the next at once: there a
  * pause would only add latency.
  *
