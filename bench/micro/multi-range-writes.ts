@@ -9,10 +9,17 @@
  * instrument for the cost of more Raft groups (Readies, messages) per write.
  *
  *   node --import tsx bench/micro/multi-range-writes.ts [ranges…] [--clients N] [--seconds S]
+ *     [--heap-sample PREFIX]
  *
  * Prints, per range count: writes/s, CPU µs per write, Readies and store
- * commits per write.
+ * commits per write. With --heap-sample, also the bytes allocated per write,
+ * from V8's sampling heap profiler over the measured window (collected
+ * objects included), and writes that profile to PREFIX.<ranges>.heapprofile
+ * (Chrome DevTools opens it). Under --cpu-prof it prints the measured window
+ * on V8's profile clock.
  */
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { cpuUsage } from "node:process";
 import type { WriteCommand } from "../../src/kv/index.js";
 import {
@@ -31,6 +38,8 @@ const flag = (name: string, fallback: number) => {
   return i === -1 ? fallback : Number(args[i + 1]);
 };
 const clients = flag("--clients", 50);
+const heapSampleIndex = args.indexOf("--heap-sample");
+const heapSample = heapSampleIndex === -1 ? undefined : args[heapSampleIndex + 1];
 const seconds = flag("--seconds", 10);
 const counts = args
   .filter((a, i) => !a.startsWith("--") && !args[i - 1]?.startsWith("--"))
@@ -101,9 +110,37 @@ async function measure(ranges: number): Promise<void> {
     };
     const loops = Array.from({ length: clients }, (_, w) => writer(w));
     await new Promise((r) => setTimeout(r, 2000));
+    const session = heapSample === undefined ? undefined : new Session();
+    if (session) {
+      // Every allocation of the window, collected or not, sampled every 4 KiB.
+      session.connect();
+      await session.post("HeapProfiler.startSampling", {
+        samplingInterval: 4096,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+    }
     const [w0, c0, s0, t0] = [writes, cpuUsage(), stat(), performance.now()];
+    const from = process.hrtime.bigint() / 1000n;
     await new Promise((r) => setTimeout(r, seconds * 1000));
     const [w1, c1, s1, t1] = [writes, cpuUsage(c0), stat(), performance.now()];
+    if (process.execArgv.includes("--cpu-prof")) {
+      // The window on the clock V8's profiles use (CLOCK_MONOTONIC, µs), to cut samples to it.
+      const to = process.hrtime.bigint() / 1000n;
+      console.log(`  measured window ${from}-${to} µs monotonic, ${w1 - w0} writes`);
+    }
+    if (session) {
+      const { profile } = await session.post("HeapProfiler.stopSampling");
+      session.disconnect();
+      const file = `${heapSample}.${ranges}.heapprofile`;
+      writeFileSync(file, JSON.stringify(profile));
+      type Node = { selfSize: number; children: Node[] };
+      const sum = (n: Node): number => n.children.reduce((t, c) => t + sum(c), n.selfSize);
+      const bytes = sum(profile.head);
+      console.log(
+        `  ${Math.round(bytes / (w1 - w0))} bytes allocated per write (sampled; ${file})`,
+      );
+    }
     running = false;
     await Promise.all(loops);
     const n = w1 - w0;

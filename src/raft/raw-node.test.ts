@@ -71,6 +71,34 @@ describe("RawNode", () => {
     assert.equal(n.status().applied, 1);
   });
 
+  it("hands each Ready its own messages and read states: later ones never show up in it", () => {
+    const n = single();
+    n.campaign();
+    persistAndAdvance(n, n.ready());
+    persistAndAdvance(n, n.ready());
+    persistAndAdvance(n, n.ready());
+    // A Ready without read states, kept while Raft produces more.
+    n.propose(bytes("x"));
+    const held = n.ready();
+    assert.equal(held.readStates.length, 0);
+    const heldMessages = held.messages.length;
+    persistAndAdvance(n, held);
+    n.readIndex(bytes("ctx"), { mode: "safe" });
+    const next = n.ready();
+    assert.equal(next.readStates.length, 1);
+    assert.equal(held.readStates.length, 0);
+    assert.equal(held.messages.length, heldMessages);
+    persistAndAdvance(n, next);
+    n.readIndex(bytes("ctx2"), { mode: "safe" });
+    const last = n.ready();
+    assert.deepEqual(
+      next.readStates.map((r) => new TextDecoder().decode(r.requestCtx)),
+      ["ctx"],
+      "a Ready's read states stay its own",
+    );
+    assert.equal(last.readStates.length, 1);
+  });
+
   it("refuses a second ready() before advance()", () => {
     const n = single();
     n.campaign();

@@ -70,6 +70,8 @@ export interface Ready {
 
 export type SnapshotStatus = "finish" | "failure";
 
+const NO_READ_STATES: readonly ReadState[] = Object.freeze([]);
+
 function sameHardState(a: HardState, b: HardState): boolean {
   return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
 }
@@ -203,10 +205,14 @@ export class RawNode {
     return getStatus(this.raft);
   }
 
+  /** Runs for every replica in every scheduler round: it compares fields, allocating nothing. */
   hasReady(): boolean {
     const r = this.raft;
-    if (!sameSoftState(r.softState(), this.prevSoftState)) return true;
-    if (!sameHardState(r.hardState(), this.prevHardState)) return true;
+    const soft = this.prevSoftState;
+    if (r.lead !== soft.lead || r.state !== soft.raftState) return true;
+    const hard = this.prevHardState;
+    if (r.term !== hard.term || r.vote !== hard.vote || r.raftLog.committed !== hard.commit)
+      return true;
     if (r.raftLog.hasNextUnstableSnapshot()) return true;
     if (r.msgs.length > 0 || r.msgsAfterAppend.length > 0) return true;
     if (r.raftLog.hasNextUnstableEnts() || r.raftLog.hasNextCommittedEnts(!this.asyncStorageWrites))
@@ -231,19 +237,24 @@ export class RawNode {
     const softState = sameSoftState(soft, this.prevSoftState) ? undefined : soft;
     const hardState = sameHardState(hard, this.prevHardState) ? undefined : hard;
     const snapshot = r.raftLog.nextUnstableSnapshot();
-    const messages: Message[] = r.msgs.slice();
-    const base = {
-      readStates: r.readStates.slice(),
+    // acceptReady replaces r.msgs and a non-empty r.readStates (never clears
+    // them in place), so the Ready can own them; an empty readStates is not
+    // handed out, as Raft goes on pushing to it. Optional fields are set only
+    // when present.
+    const messages: Message[] = r.msgs;
+    const rd: { -readonly [K in keyof Ready]: Ready[K] } = {
+      readStates: r.readStates.length > 0 ? r.readStates : NO_READ_STATES,
       entries,
       committedEntries,
+      messages,
       mustSync:
         entries.length > 0 ||
         hard.vote !== this.prevHardState.vote ||
         hard.term !== this.prevHardState.term,
-      ...(softState ? { softState } : {}),
-      ...(hardState ? { hardState } : {}),
-      ...(snapshot ? { snapshot } : {}),
     };
+    if (softState) rd.softState = softState;
+    if (hardState) rd.hardState = hardState;
+    if (snapshot) rd.snapshot = snapshot;
     if (this.asyncStorageWrites) {
       if (entries.length > 0 || hardState || snapshot || r.msgsAfterAppend.length > 0) {
         const responses: Message[] = r.msgsAfterAppend.slice();
@@ -273,7 +284,7 @@ export class RawNode {
     } else {
       for (const m of r.msgsAfterAppend) if (m.to !== this.id) messages.push(m);
     }
-    return { ...base, messages };
+    return rd;
   }
 
   /**

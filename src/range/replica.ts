@@ -178,6 +178,9 @@ export interface AppliedMerge {
   readonly right: RangeId;
 }
 
+const NO_MESSAGES: readonly Message[] = [];
+const isAppend = (m: Message) => m.type === "MsgApp";
+
 export class Replica {
   readonly rangeId: RangeId;
   readonly nodeId: NodeId;
@@ -871,6 +874,18 @@ export class Replica {
     const confApplied: number[] = [];
     // A snapshot brings a whole new state, expiries included.
     const effects: ApplyEffects = { expiryWritten: rd.snapshot !== undefined };
+    // What kinds of entries this Ready applies, in one pass (most are kv writes).
+    let hasSplit = false;
+    let hasRangeOp = false;
+    let hasConfChange = false;
+    for (const e of rd.committedEntries) {
+      if (e.type !== "normal") hasConfChange = true;
+      else if (e.data.byteLength > 0) {
+        const kind = proposalKind(e.data);
+        if (kind === "split") hasSplit = true;
+        else if (kind === "range-op") hasRangeOp = true;
+      }
+    }
     if (rd.committedEntries.length > 0) {
       const entries = rd.committedEntries;
       const base = confState;
@@ -881,7 +896,7 @@ export class Replica {
         (w) => this.applyEntries(entries, base, w, applied, confApplied, splits, merges, effects),
         !this.knobs.skipAppliedIndex,
       );
-      if (entries.some((e) => e.type === "normal" && proposalKind(e.data) === "range-op")) {
+      if (hasRangeOp) {
         batch.write(
           (txn) => {
             for (const m of merges) batch.dropMergedRange(txn, m.right);
@@ -891,7 +906,7 @@ export class Replica {
           },
         );
       }
-      if (entries.some((e) => e.type === "normal" && proposalKind(e.data) === "split")) {
+      if (hasSplit) {
         // Runs in the same transaction, after the apply: the right-hand ranges'
         // Raft state is created atomically with the split.
         batch.write(
@@ -905,11 +920,7 @@ export class Replica {
       }
     }
     if (!rd.snapshot) this.maybeTruncate(batch);
-    const shapeChanged =
-      rd.snapshot !== undefined ||
-      rd.committedEntries.some(
-        (e) => e.type !== "normal" || (e.data.byteLength > 0 && proposalKind(e.data) === "split"),
-      );
+    const shapeChanged = rd.snapshot !== undefined || hasConfChange || hasSplit;
     // Not when this Ready also moves the term or vote: a leader elected in this
     // very Ready (a lone voter with learners) must not speak for a term it may
     // forget in a crash, or it could lead that term twice with different entries.
@@ -917,8 +928,12 @@ export class Replica {
       rd.hardState === undefined ||
       (rd.hardState.term === stored.term && rd.hardState.vote === stored.vote);
     const leading = this.node.raft.state === "leader" && sameTerm;
-    const early = leading ? rd.messages.filter((m) => m.type === "MsgApp") : [];
-    const late = early.length === 0 ? rd.messages : rd.messages.filter((m) => m.type !== "MsgApp");
+    let early: readonly Message[] = NO_MESSAGES;
+    let late = rd.messages;
+    if (leading && rd.messages.some(isAppend)) {
+      early = rd.messages.filter(isAppend);
+      late = rd.messages.filter((m) => !isAppend(m));
+    }
     return { rd, applied, confApplied, shapeChanged, early, late, effects };
   }
 

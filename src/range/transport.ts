@@ -37,6 +37,20 @@ export class BusRaftTransport implements RaftTransport {
 
   send(rangeId: RangeId, messages: readonly Message[]): void {
     if (messages.length === 0) return;
+    // Most sends carry one message, or messages for one node (a follower's
+    // answers): those go as they are, without grouping.
+    const to = messages[0]!.to;
+    let oneNode = true;
+    for (const m of messages) {
+      if (m.to !== to || m.type === "MsgSnap") {
+        oneNode = false;
+        break;
+      }
+    }
+    if (oneNode) {
+      this.bus.sendRaft(to, rangeId, messages);
+      return;
+    }
     const byNode = new Map<NodeId, Message[]>();
     for (const m of messages) {
       if (m.type === "MsgSnap") {

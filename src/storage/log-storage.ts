@@ -83,6 +83,18 @@ export class RangeLogStorage implements LogStorage {
     if (lo <= this.trunc.index) throw new LogStorageError("COMPACTED");
     if (hi > this.last + 1) throw new LogStorageError("UNAVAILABLE");
     if (lo >= hi) return [];
+    const tailStart = this.tailFirst();
+    if (lo >= tailStart) {
+      // All in memory (the common read: committed entries just appended): a
+      // slice of the tail, cut at `maxBytes` (the first entry always goes).
+      let end = lo + 1;
+      let size = this.tail[lo - tailStart]!.data.byteLength + ENTRY_OVERHEAD_BYTES;
+      for (; end < hi; end++) {
+        size += this.tail[end - tailStart]!.data.byteLength + ENTRY_OVERHEAD_BYTES;
+        if (size > maxBytes) break;
+      }
+      return this.tail.slice(lo - tailStart, end - tailStart);
+    }
     const out: Entry[] = [];
     let size = 0;
     const take = (e: Entry): boolean => {

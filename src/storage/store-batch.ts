@@ -43,6 +43,10 @@ export interface BatchTxn {
 
 type Op = (txn: BatchTxn) => void;
 
+/** The kinds of work a range may have at most once in a batch, as bits. */
+const KIND = { append: 1, hard: 2, apply: 4, truncate: 8, snapshot: 16, destroy: 32 } as const;
+type Kind = keyof typeof KIND;
+
 /** Where the log of a range born from a split starts (as a bootstrapped range's does). */
 export const SPLIT_INDEX = logIndex(10);
 export const SPLIT_TERM = term(5);
@@ -50,7 +54,7 @@ export const SPLIT_TERM = term(5);
 export class StoreBatch {
   private readonly ops: Op[] = [];
   private readonly afterCommit: (() => void)[] = [];
-  private readonly seen = new Set<string>();
+  private readonly seen = new Map<RangeId, number>();
   private entriesCount = 0;
 
   private bytes = 0;
@@ -152,7 +156,10 @@ export class StoreBatch {
     prewritten?: SpanClear,
   ): void {
     this.once(log.rangeId, "snapshot");
-    assert(!this.seen.has(`${log.rangeId}:append`), "snapshot staged after an append");
+    assert(
+      ((this.seen.get(log.rangeId) ?? 0) & KIND.append) === 0,
+      "snapshot staged after an append",
+    );
     this.snapshotAt.set(log.rangeId, meta.index);
     const applied: AppliedState = { index: meta.index, term: meta.term, confState: meta.confState };
     const ts = { index: meta.index, term: meta.term };
@@ -263,9 +270,9 @@ export class StoreBatch {
     for (const hook of this.afterCommit) hook();
   }
 
-  private once(range: RangeId, kind: string): void {
-    const key = `${range}:${kind}`;
-    assert(!this.seen.has(key), `range ${range} has two '${kind}' operations in one batch`);
-    this.seen.add(key);
+  private once(range: RangeId, kind: Kind): void {
+    const seen = this.seen.get(range) ?? 0;
+    assert((seen & KIND[kind]) === 0, `range ${range} has two '${kind}' operations in one batch`);
+    this.seen.set(range, seen | KIND[kind]);
   }
 }

@@ -178,6 +178,10 @@ export class TcpBus implements Bus {
       this.raftMessagesDropped += messages.length;
       return;
     }
+    if (!this.faults.active) {
+      this.queueRaft(peer, rangeId, messages);
+      return;
+    }
     this.throughFaults(
       to,
       () => this.queueRaft(peer, rangeId, messages),
@@ -251,7 +255,7 @@ export class TcpBus implements Bus {
   // Sending
 
   private queueRaft(peer: Peer, rangeId: RangeId, messages: readonly Message[]): void {
-    const conn = this.closed ? undefined : peer.connection(Date.now(), (p) => this.dial(p));
+    const conn = this.closed ? undefined : peer.connection(Date.now(), this.dialPeer);
     if (conn === undefined) {
       this.raftMessagesDropped += messages.length;
       return;
@@ -344,6 +348,8 @@ export class TcpBus implements Bus {
     }, ms);
     this.delayTimers.add(timer);
   }
+
+  private readonly dialPeer = (peer: Peer): Connection => this.dial(peer);
 
   private dial(peer: Peer): Connection {
     const conn = dialConnection(

@@ -12,6 +12,8 @@ import { type AckedIndexer, INDEX_UNBOUNDED, type VoteResult } from "./vote-resu
 
 export class MajorityConfig {
   readonly ids: Set<NodeId>;
+  /** committedIndex's working space (one slot per voter). */
+  private readonly scratch: number[] = [];
 
   constructor(ids: Iterable<NodeId> = []) {
     this.ids = new Set(ids);
@@ -34,13 +36,23 @@ export class MajorityConfig {
     return `(${this.slice().join(" ")})`;
   }
 
-  /** The largest index acknowledged by a majority of the voters (§5.3). */
+  /**
+   * The largest index acknowledged by a majority of the voters (§5.3). Runs on
+   * every append response of every range, so it allocates nothing: the acks
+   * are insertion-sorted into a scratch array kept per configuration (a
+   * handful of voters; `Array.prototype.sort` allocates a work array per call).
+   */
   committedIndex(acked: AckedIndexer): LogIndex {
     const n = this.ids.size;
     if (n === 0) return INDEX_UNBOUNDED;
-    const srt: number[] = [];
-    for (const id of this.ids) srt.push(acked(id) ?? 0);
-    srt.sort((a, b) => a - b);
+    const srt = this.scratch;
+    let len = 0;
+    for (const id of this.ids) {
+      const v = acked(id) ?? 0;
+      let i = len++;
+      for (; i > 0 && srt[i - 1]! > v; i--) srt[i] = srt[i - 1]!;
+      srt[i] = v;
+    }
     // With the acks sorted ascending, the entry at n - (n/2 + 1) is acked by a majority.
     return logIndex(srt[n - (Math.floor(n / 2) + 1)]!);
   }

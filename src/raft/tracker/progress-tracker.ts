@@ -48,6 +48,7 @@ function sorted(ids: Iterable<NodeId>): NodeId[] {
 export class ProgressTracker {
   config: TrackerConfig = emptyTrackerConfig();
   progress: ProgressMap = new Map();
+  private idOrder: readonly NodeId[] = [];
   votes = new Map<NodeId, boolean>();
 
   constructor(
@@ -76,7 +77,29 @@ export class ProgressTracker {
 
   /** Visits every progress in ascending id order, so effects are deterministic. */
   visit(f: (id: NodeId, pr: Progress) => void): void {
-    for (const id of sorted(this.progress.keys())) f(id, this.progress.get(id)!);
+    for (const id of this.sortedIds()) f(id, this.progress.get(id)!);
+  }
+
+  /**
+   * The ids of `progress` ascending. `progress` is replaced or edited in place
+   * by configuration changes, so the cached order is checked against it on
+   * every call: same size and every cached id present means the same key set.
+   * That check allocates nothing; a visit runs on every append response.
+   */
+  private sortedIds(): readonly NodeId[] {
+    const cached = this.idOrder;
+    if (cached.length === this.progress.size) {
+      let same = true;
+      for (const id of cached) {
+        if (!this.progress.has(id)) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return cached;
+    }
+    this.idOrder = sorted(this.progress.keys());
+    return this.idOrder;
   }
 
   /** Whether a quorum has been recently active (CheckQuorum). */
