@@ -63,7 +63,8 @@ function storeString(
 export function applySet(s: WriteSession, cmd: Cmd<"set">): KvReply {
   const old = s.get(cmd.ks, cmd.key);
   if (cmd.get && old !== undefined && old.type !== "string") return WRONG_TYPE;
-  const oldReply = old === undefined ? NIL : bulk(old.payload.slice());
+  // The old value is copied out only for SET … GET.
+  const oldReply = !cmd.get || old === undefined ? NIL : bulk(old.payload.slice());
   const reply = cmd.get ? oldReply : OK;
   if (cmd.cond === "nx" && old !== undefined) return cmd.get ? oldReply : NIL;
   if (cmd.cond === "xx" && old === undefined) return NIL;

@@ -68,6 +68,15 @@ export class ReadSession {
 /** One command's writes: read-your-writes access plus exact metadata upkeep. */
 export class WriteSession extends ReadSession {
   private readonly deltas = new Map<KeyspaceId, { keys: number; expires: number }>();
+  /**
+   * What the last `get` found at (`ks`, `key`), `key` by identity, expired
+   * records already reclaimed: a `put` or `delete` of that same key that
+   * follows (SET reads, then writes) takes it instead of reading the store
+   * again. Any write forgets it.
+   */
+  private looked:
+    | { ks: KeyspaceId; key: Uint8Array; dataKey: Uint8Array; stored: ValueRecord | undefined }
+    | undefined;
 
   constructor(
     private readonly writer: KvWriter,
@@ -80,18 +89,19 @@ export class WriteSession extends ReadSession {
   override get(ks: KeyspaceId, key: Uint8Array): ValueRecord | undefined {
     const dataKey = this.dataKey(ks, key);
     const raw = this.writer.get(dataKey);
-    if (raw === undefined) return undefined;
-    const record = decodeRecord(raw);
-    if (!isExpired(record, this.nowMs)) return record;
-    this.removeStored(ks, dataKey, record);
-    return undefined;
+    let live: ValueRecord | undefined;
+    if (raw !== undefined) {
+      const record = decodeRecord(raw);
+      if (isExpired(record, this.nowMs)) this.removeStored(ks, dataKey, record);
+      else live = record;
+    }
+    this.looked = { ks, key, dataKey, stored: live };
+    return live;
   }
 
   /** Stores `value` at `key`, replacing whatever is there. */
   put(ks: KeyspaceId, key: Uint8Array, value: NewValue): void {
-    const dataKey = this.dataKey(ks, key);
-    const raw = this.writer.get(dataKey);
-    const old = raw === undefined ? undefined : decodeRecord(raw);
+    const { dataKey, stored: old } = this.stored(ks, key);
     if (old === undefined) this.count(ks, 1, 0);
     if (old !== undefined && old.expiresAtMs !== 0) {
       this.writer.delete(expiryIndexKey(ks, old.expiresAtMs, dataKey));
@@ -113,10 +123,8 @@ export class WriteSession extends ReadSession {
 
   /** Deletes `key` if it is stored (live or expired); returns whether it was live. */
   delete(ks: KeyspaceId, key: Uint8Array): boolean {
-    const dataKey = this.dataKey(ks, key);
-    const raw = this.writer.get(dataKey);
-    if (raw === undefined) return false;
-    const record = decodeRecord(raw);
+    const { dataKey, stored: record } = this.stored(ks, key);
+    if (record === undefined) return false;
     this.removeStored(ks, dataKey, record);
     return !isExpired(record, this.nowMs);
   }
@@ -138,7 +146,21 @@ export class WriteSession extends ReadSession {
     this.deltas.clear();
   }
 
+  /** The data key of `key` and the record stored there (live or expired), read once per get. */
+  private stored(
+    ks: KeyspaceId,
+    key: Uint8Array,
+  ): { dataKey: Uint8Array; stored: ValueRecord | undefined } {
+    const looked = this.looked;
+    this.looked = undefined;
+    if (looked !== undefined && looked.ks === ks && looked.key === key) return looked;
+    const dataKey = this.dataKey(ks, key);
+    const raw = this.writer.get(dataKey);
+    return { dataKey, stored: raw === undefined ? undefined : decodeRecord(raw) };
+  }
+
   private removeStored(ks: KeyspaceId, dataKey: Uint8Array, record: ValueRecord): void {
+    this.looked = undefined;
     this.writer.delete(dataKey);
     if (record.expiresAtMs !== 0) {
       this.writer.delete(expiryIndexKey(ks, record.expiresAtMs, dataKey));

@@ -298,7 +298,11 @@ export class StoreHost {
       clock,
       leaderWaitMs: options.leaderWaitMs ?? LEADER_WAIT_MS_DEFAULT,
       replica: (id: RangeId) => this.scheduler.replica(id),
-      gone: (id: RangeId) => this.isMergedAway(id),
+      // A range with an initialized replica here was not merged away here (a
+      // merge drops the absorbed replica as it commits): only ranges without
+      // one need the store's tombstone looked up, not every request.
+      gone: (id: RangeId) =>
+        this.scheduler.replica(id)?.isInitialized !== true && this.isMergedAway(id),
       peers: (id: RangeId) => this.peers(id),
       leaderHint: (id: RangeId) => this.directory.leaderHint(id),
       noteLeader: (id: RangeId, leader: NodeId) => this.directory.noteLeader(id, leader),
