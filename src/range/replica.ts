@@ -238,6 +238,7 @@ export class Replica {
   private expiryWrites = 0;
   private readsServed = 0;
   private removed = false;
+  private membershipChecked = false;
   /** The term in which this replica was last found ready (see isReady). */
   private readyTerm = -1;
   /** Asleep: the scheduler does not tick this replica (quiesce.ts). */
@@ -966,7 +967,12 @@ export class Replica {
     if (c.rd.softState !== undefined) this.onLeaderChange();
     this.serveApplied();
     if (c.rd.softState && c.rd.softState.lead === 0) this.failPointsInFlight();
-    this.removed ||= this.wasRemoved(this.log.confState());
+    // Membership moves only with a configuration change, a split or a
+    // snapshot; the first Ready also checks the state the replica loaded with.
+    if (c.shapeChanged || !this.membershipChecked) {
+      this.membershipChecked = true;
+      this.removed ||= this.wasRemoved(this.log.confState());
+    }
     return c.late;
   }
 
