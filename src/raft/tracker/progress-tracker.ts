@@ -116,11 +116,29 @@ export class ProgressTracker {
    * (`now - heardAtTick < window`); `self` counts as always heard (the lease).
    */
   quorumHeardWithin(self: NodeId, now: number, window: number): boolean {
-    const votes = new Map<NodeId, boolean>();
-    this.visit((id, pr) => {
-      if (!pr.isLearner) votes.set(id, id === self || now - pr.heardAtTick < window);
-    });
-    return this.config.voters.voteResult(votes) === "won";
+    // Asked on every lease read: counted in place, allocating nothing.
+    const voters = this.config.voters;
+    return (
+      this.majorityHeardWithin(voters.incoming.ids, self, now, window) &&
+      this.majorityHeardWithin(voters.outgoing.ids, self, now, window)
+    );
+  }
+
+  /** Whether a majority of `ids` (all of an empty set) counts as heard for quorumHeardWithin. */
+  private majorityHeardWithin(
+    ids: ReadonlySet<NodeId>,
+    self: NodeId,
+    now: number,
+    window: number,
+  ): boolean {
+    if (ids.size === 0) return true;
+    let heard = 0;
+    for (const id of ids) {
+      const pr = this.progress.get(id);
+      if (pr === undefined || pr.isLearner) continue;
+      if (id === self || now - pr.heardAtTick < window) heard++;
+    }
+    return heard >= Math.floor(ids.size / 2) + 1;
   }
 
   voterNodes(): NodeId[] {

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { AssertionError, logIndex, nodeId } from "../../lib/index.js";
+import { JointConfig } from "../quorum/joint-config.js";
+import { MajorityConfig } from "../quorum/majority-config.js";
 import { Inflights } from "./inflights.js";
 import { Progress } from "./progress.js";
-import { describeTrackerConfig, emptyTrackerConfig } from "./progress-tracker.js";
+import { describeTrackerConfig, emptyTrackerConfig, ProgressTracker } from "./progress-tracker.js";
 
 describe("inflights", () => {
   it("fills by count and by bytes and frees up to an index", () => {
@@ -106,5 +108,68 @@ describe("progress", () => {
       autoLeave: true,
     };
     assert.equal(describeTrackerConfig(full), "voters=() learners=(3) learners_next=(4) autoleave");
+  });
+});
+
+describe("ProgressTracker", () => {
+  function tracker(incoming: number[], outgoing: number[], learners: number[] = []) {
+    const t = new ProgressTracker(256, Number.MAX_SAFE_INTEGER);
+    t.config = {
+      ...emptyTrackerConfig(),
+      voters: new JointConfig(
+        new MajorityConfig(incoming.map(nodeId)),
+        new MajorityConfig(outgoing.map(nodeId)),
+      ),
+      learners: new Set(learners.map(nodeId)),
+    };
+    for (const id of [...new Set([...incoming, ...outgoing, ...learners])]) {
+      const p = new Progress({
+        match: logIndex(0),
+        next: logIndex(1),
+        inflights: new Inflights(256, Number.MAX_SAFE_INTEGER),
+        isLearner: learners.includes(id),
+      });
+      t.progress.set(nodeId(id), p);
+    }
+    return t;
+  }
+  const hear = (t: ProgressTracker, id: number, tick: number) => {
+    t.progress.get(nodeId(id))!.heardAtTick = tick;
+  };
+
+  it("holds a lease while a majority of each half of the voters was heard within the window", () => {
+    const t = tracker([1, 2, 3], []);
+    // The leader (1) counts itself; one follower heard 3 ticks ago makes a quorum.
+    assert.equal(t.quorumHeardWithin(nodeId(1), 10, 8), false);
+    hear(t, 2, 7);
+    assert.equal(t.quorumHeardWithin(nodeId(1), 10, 8), true);
+    assert.equal(t.quorumHeardWithin(nodeId(1), 15, 8), false, "heard 8 ticks ago: outside");
+    // A learner heard recently does not count.
+    const l = tracker([1, 2, 3], [], [4]);
+    hear(l, 4, 10);
+    assert.equal(l.quorumHeardWithin(nodeId(1), 10, 8), false);
+    // Joint: both halves need their majority.
+    const j = tracker([1, 2, 3], [1, 4, 5]);
+    hear(j, 2, 10);
+    assert.equal(j.quorumHeardWithin(nodeId(1), 10, 8), false);
+    hear(j, 5, 10);
+    assert.equal(j.quorumHeardWithin(nodeId(1), 10, 8), true);
+    // No voters at all: vacuously held.
+    assert.equal(tracker([], []).quorumHeardWithin(nodeId(1), 10, 8), true);
+  });
+
+  it("visits progress in ascending id order, also after its members change", () => {
+    const t = tracker([3, 1, 2], []);
+    const seen = () => {
+      const ids: number[] = [];
+      t.visit((id) => ids.push(id));
+      return ids;
+    };
+    assert.deepEqual(seen(), [1, 2, 3]);
+    t.progress.delete(nodeId(2));
+    t.progress.set(nodeId(0), t.progress.get(nodeId(1))!);
+    assert.deepEqual(seen(), [0, 1, 3]);
+    t.progress = new Map([[nodeId(9), t.progress.get(nodeId(1))!]]);
+    assert.deepEqual(seen(), [9]);
   });
 });
