@@ -164,3 +164,28 @@ describe("RangeLogStorage", () => {
     await third.close();
   });
 });
+
+describe("StoreBatch", () => {
+  it("takes each kind of work of a range once per batch, a snapshot only before an append", async () => {
+    const { store } = await openStore(8);
+    store.bootstrapRange(rangeId(2), CONF);
+    const log1 = store.logStorage(rangeId(1));
+    const log2 = store.logStorage(rangeId(2));
+    const hs = { term: term(1), vote: nodeId(1), commit: logIndex(0) };
+    const batch = store.newBatch();
+    batch.append(log1, [entry(1, 1)]);
+    // Other kinds of the same range, and the same kind of another range, are fine.
+    batch.setHardState(log1, hs);
+    batch.append(log2, [entry(1, 1)]);
+    assert.throws(() => batch.append(log1, [entry(2, 1)]), /two 'append' operations/);
+    assert.throws(() => batch.setHardState(log1, hs), /two 'hard' operations/);
+    const meta = { index: logIndex(5), term: term(1), confState: CONF };
+    assert.throws(
+      () => batch.installSnapshot(log1, meta, [], []),
+      /snapshot staged after an append/,
+    );
+    await store.commit(batch);
+    assert.deepEqual(indexes(log1.entries(logIndex(1), logIndex(2), 1e9)), [1]);
+    await store.close();
+  });
+});
