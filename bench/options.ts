@@ -145,7 +145,8 @@ Options:
                        ${SCALE_WORKLOAD_IDS.join(",")}
   --targets LIST       systems to run, comma-separated, from:
                        tessera,tessera-3,redis-durable,redis-memory,redis-cluster,etcd
-                       (scale group: tessera,tessera-3-r1,tessera-3-r3,tessera-3-r64)
+                       (scale group: tessera,tessera-3-r1,tessera-3-r3,tessera-3-r64,
+                       tessera-3-r1-capped,tessera-3-r64-capped)
   --runs N             repetitions per measurement (median reported; default 3, quick 1)
   --keys N             key count for every workload (default: 100000 for set-get,
                        ycsb and scale-ranges, 1000000 for recovery and footprint)

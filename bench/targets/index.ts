@@ -8,7 +8,13 @@ import { redisCluster } from "./redis-cluster.js";
 import type { Target } from "./target.js";
 import { tessera } from "./tessera.js";
 import { tesseraCluster } from "./tessera-cluster.js";
-import { tesseraManyRanges, tesseraOneRange, tesseraRangePerNode } from "./tessera-sharded.js";
+import {
+  tesseraManyRanges,
+  tesseraManyRangesCapped,
+  tesseraOneRange,
+  tesseraOneRangeCapped,
+  tesseraRangePerNode,
+} from "./tessera-sharded.js";
 
 export const TARGETS: readonly Target[] = [
   tessera,
@@ -21,6 +27,8 @@ export const TARGETS: readonly Target[] = [
   tesseraOneRange,
   tesseraRangePerNode,
   tesseraManyRanges,
+  tesseraOneRangeCapped,
+  tesseraManyRangesCapped,
 ];
 
 export function targetNamed(name: string): Target | undefined {

@@ -6,6 +6,7 @@
  * goes through the suite's child registry, so it is killed if the run ends.
  */
 import { type Child, signalChild, spawnChild, stopChild } from "../support/children.js";
+import { limitCpu } from "../support/cpu-quota.js";
 import { WaitAbortedError, waitFor } from "../support/wait.js";
 
 export interface NodeProcessSpec {
@@ -24,6 +25,8 @@ export interface NodeProcessSpec {
   readonly metricsUrl?: string;
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** CPU time the process may use, in cores (a cgroup quota, cpu-quota.ts); unlimited if absent. */
+  readonly cpuCores?: number;
 }
 
 export class NodeProcess {
@@ -58,10 +61,21 @@ export class NodeProcess {
     if (this.isRunning()) throw new Error(`${this.name} is already running`);
     const args = this.spec.args(this.starts);
     this.starts++;
-    this.child = spawnChild(this.name, this.spec.command, args, {
+    const child = spawnChild(this.name, this.spec.command, args, {
       cwd: this.spec.cwd,
       env: this.spec.env ?? process.env,
     });
+    this.child = child;
+    const cores = this.spec.cpuCores;
+    if (cores === undefined) return;
+    try {
+      // Before the process has done much: its threads, and those it starts, share the quota.
+      const release = limitCpu(child.pid, cores);
+      void child.exited.then(release);
+    } catch (error) {
+      signalChild(child, "SIGKILL");
+      throw error;
+    }
   }
 
   /** Waits until the readiness probe passes; fails early if the process exits. */

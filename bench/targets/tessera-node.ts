@@ -57,6 +57,8 @@ export function tesseraNode(
   joinOnFirstStartOnly = false,
   /** More `tessera start` flags. */
   extraArgs: readonly string[] = [],
+  /** A CPU quota for the process, in cores (NodeProcessSpec.cpuCores). */
+  cpuCores?: number,
 ): NodeProcess {
   const host = "127.0.0.1";
   return new NodeProcess({
@@ -87,5 +89,6 @@ export function tesseraNode(
     ],
     ready: async (child) => loggedReady(child) || (await pingOk(host, ports.resp)),
     readyTimeoutMs: 180_000,
+    ...(cpuCores === undefined ? {} : { cpuCores }),
   });
 }

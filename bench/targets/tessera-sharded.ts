@@ -18,7 +18,15 @@
  * The `sharding` hooks also let a workload add a node (it joins through node
  * 1's bus port) and decommission one (the process is stopped once the
  * cluster has removed it).
+ *
+ * The `-capped` variants give each node a CPU quota of `NODE_CPU_CORES`
+ * (a cgroup, cpu-quota.ts): three nodes then run as three machines of equal
+ * speed would, each with its own share of CPU, instead of three processes
+ * taking turns on the machine's cores, where the cluster that spends the
+ * least CPU in total wins whether or not its work is spread over the nodes.
  */
+
+import { cpuQuotaUnavailable } from "../support/cpu-quota.js";
 import { freePorts } from "../support/ports.js";
 import { makeTempDir, removeTempDir } from "../support/temp-dirs.js";
 import { waitFor } from "../support/wait.js";
@@ -70,19 +78,27 @@ function healthy(rows: readonly RangeRow[]): boolean {
 /** A load no range of the scale group reaches: it never splits by load. */
 const NO_LOAD_SPLIT_OPS_PER_SEC = 1_000_000_000;
 
-export function tesseraSharded(ranges: number): Target {
-  const name = `tessera-3-r${ranges}`;
+/** The CPU quota of each node of a `-capped` cluster: three nodes and the load generator fit in two cores. */
+export const NODE_CPU_CORES = 0.5;
+
+export function tesseraSharded(ranges: number, capped = false): Target {
+  const name = `tessera-3-r${ranges}${capped ? "-capped" : ""}`;
+  const cap = capped
+    ? `; each node capped at ${NODE_CPU_CORES} core (cgroup CPU quota), as on three machines of equal speed`
+    : "";
   return {
     name,
     description:
-      ranges === 1
+      (ranges === 1
         ? "Tessera, 3-node cluster, keyspace 0 in 1 range (3 voters); clients route by CLUSTER SLOTS to its leader"
-        : `Tessera, 3-node cluster, keyspace 0 split into ${ranges} ranges at evenly spaced slots (3 voters each, leaders balanced by the cluster); clients route by CLUSTER SLOTS`,
+        : `Tessera, 3-node cluster, keyspace 0 split into ${ranges} ranges at evenly spaced slots (3 voters each, leaders balanced by the cluster); clients route by CLUSTER SLOTS`) +
+      cap,
     protocol: "resp",
     nodeCount: initialNodes,
     durable: true,
     async check() {
-      return tesseraSourcesPresent() ? null : "`tessera start` is not in this checkout yet";
+      if (!tesseraSourcesPresent()) return "`tessera start` is not in this checkout yet";
+      return capped ? cpuQuotaUnavailable() : null;
     },
     async start(): Promise<System> {
       const runtime = await tesseraRuntime();
@@ -112,6 +128,7 @@ export function tesseraSharded(ranges: number): Target {
           // (under the bench's load the cluster split one range into several on
           // its own; the ranges made by TESSERA RANGE SPLIT are never merged).
           ["--split-ops-per-sec-max", String(NO_LOAD_SPLIT_OPS_PER_SEC)],
+          capped ? NODE_CPU_CORES : undefined,
         );
         busOf.set(node, `127.0.0.1:${bus}`);
         nodes.push(node);
@@ -208,3 +225,5 @@ export const tesseraOneRange = tesseraSharded(1);
 /** One range per node: its leaders spread as 64 ranges' do, without multiplying the groups. */
 export const tesseraRangePerNode = tesseraSharded(3);
 export const tesseraManyRanges = tesseraSharded(64);
+export const tesseraOneRangeCapped = tesseraSharded(1, true);
+export const tesseraManyRangesCapped = tesseraSharded(64, true);
