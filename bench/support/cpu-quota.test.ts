@@ -1,15 +1,8 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { cpuQuotaUnavailable, limitCpu } from "./cpu-quota.js";
-
-/** utime + stime of `pid` in seconds (/proc/PID/stat, clock ticks of 10 ms). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
+import { cpuSecondsOf } from "./proc-stats.js";
 
 const unavailable = cpuQuotaUnavailable();
 
@@ -28,10 +21,10 @@ describe("CPU quota", { skip: unavailable ?? false }, () => {
     try {
       const release = limitCpu(child.pid!, 0.25);
       const exited = new Promise((resolve) => child.once("exit", resolve));
-      const cpu0 = cpuSeconds(child.pid!);
+      const cpu0 = await cpuSecondsOf(child.pid!);
       const t0 = performance.now();
       await new Promise((resolve) => setTimeout(resolve, 1500));
-      const used = cpuSeconds(child.pid!) - cpu0;
+      const used = (await cpuSecondsOf(child.pid!)) - cpu0;
       const wall = (performance.now() - t0) / 1000;
       // An upper bound only: a busy machine gives the process less, never more.
       assert.ok(used <= 0.25 * wall + 0.1, `used ${used} s of CPU in ${wall} s under 0.25 core`);
