@@ -50,7 +50,11 @@ export interface Profile {
   /** Load generator worker threads. */
   readonly threads: number;
   // ---- the scale group ----
-  readonly scaleClients: number;
+  /**
+   * Closed-loop clients of scale-ranges, one pair of cases (SET, GET) per
+   * count: a moderate load, and one that saturates the clusters (their peak).
+   */
+  readonly scaleClients: readonly number[];
   readonly scaleWarmupMs: number;
   readonly scaleDurationMs: number;
   /** Ranges one node holds in scale-idle (fewer if splitting them exceeds the budget). */
@@ -93,7 +97,7 @@ export const FULL: Profile = {
   replicatedDurationMs: 15_000,
   failoverTrials: 5,
   threads: defaultThreads,
-  scaleClients: 50,
+  scaleClients: [50, 800],
   scaleWarmupMs: 3_000,
   scaleDurationMs: 15_000,
   idleRanges: 10_000,
@@ -120,7 +124,7 @@ export const QUICK: Profile = {
   replicatedDurationMs: 2_500,
   failoverTrials: 2,
   threads: defaultThreads,
-  scaleClients: 50,
+  scaleClients: [50],
   scaleWarmupMs: 500,
   scaleDurationMs: 3_000,
   idleRanges: 500,
@@ -155,7 +159,9 @@ Options:
   --threads N          load generator worker threads (default ${defaultThreads})
   --idle-ranges N      ranges one node holds in scale-idle (default 10000, quick 500)
   --move-mib N         MiB loaded into the range scale-move moves (default 1024, quick 32)
-  --scale-clients N    closed-loop clients of scale-ranges (default 50)
+  --scale-clients N,…  closed-loop clients of scale-ranges, a SET and a GET case per
+                       count (default 50,800: a moderate load and a saturating one;
+                       quick 50)
   --out DIR            output directory (default bench/results)
   --help               this text
 
@@ -231,7 +237,9 @@ export function parseOptions(argv: readonly string[], defaultOutDir: string): Op
   if (flags.has("--scale-clients"))
     profile = {
       ...profile,
-      scaleClients: positiveInt("--scale-clients", flags.get("--scale-clients")),
+      scaleClients: list("--scale-clients", flags.get("--scale-clients")).map((n) =>
+        positiveInt("--scale-clients", n),
+      ),
     };
   const only = flags.has("--only")
     ? list("--only", flags.get("--only")).flatMap((id) =>

@@ -4,7 +4,11 @@
  * spaced slots), driven like a Redis Cluster client drives a cluster: each
  * command goes to the node CLUSTER SLOTS names for its key's slot. SET (100 %
  * writes) then GET (100 % reads) over keys loaded beforehand, closed-loop
- * clients, uniform keys, 100-byte values.
+ * clients, uniform keys, 100-byte values; each at every client count of
+ * `--scale-clients`. The default counts are a moderate load (50), where a
+ * cluster's latency sets its pace, and one that saturates both clusters
+ * (800), which measures their peak throughput: one range then batches ever
+ * more writes per Raft round, where 64 ranges need the clients to fill theirs.
  *
  * With one range, one leader does every write and every strong read; with
  * 64, the cluster spreads the leaders over the three nodes, so the ratio
@@ -37,22 +41,36 @@ import { LATENCY, type RoundResult, THROUGHPUT, type Workload } from "./workload
 
 const preloadFailures = new WeakMap<System, string[]>();
 
-const CASES = [
-  { name: "SET", readFraction: 0 },
-  { name: "GET", readFraction: 1 },
-] as const;
-type Case = (typeof CASES)[number];
+interface Case {
+  readonly name: string;
+  readonly readFraction: number;
+  readonly clients: number;
+}
 
-function drive(system: System, options: Options, readFraction: number): Promise<LoadFigures> {
+/** SET then GET at each client count, e.g. "SET, 50 clients". */
+function casesOf(options: Options): Case[] {
+  return options.scaleClients.flatMap((clients) =>
+    [
+      { test: "SET", readFraction: 0 },
+      { test: "GET", readFraction: 1 },
+    ].map(({ test, readFraction }) => ({
+      name: `${test}, ${clients} clients`,
+      readFraction,
+      clients,
+    })),
+  );
+}
+
+function drive(system: System, options: Options, c: Case): Promise<LoadFigures> {
   return runRespLoad({
     nodes: system.endpoints(),
     slotOwner: system.slotOwner,
     threads: options.threads,
-    clients: options.scaleClients,
+    clients: c.clients,
     pipeline: 1,
     keyCount: options.keys,
     valueBytes: options.valueBytes,
-    readFraction,
+    readFraction: c.readFraction,
     keyChoice: "uniform",
     warmupMs: options.scaleWarmupMs,
     durationMs: options.scaleDurationMs,
@@ -82,7 +100,7 @@ async function runCase(
   options: Options,
   c: Case,
 ): Promise<LoadFigures & { cpuMsPerOp: number; work: WorkPerOp | null }> {
-  const driving = drive(system, options, c.readFraction);
+  const driving = drive(system, options, c);
   await sleep(options.scaleWarmupMs);
   const cpu0 = await serverCpuSeconds(system);
   const counters0 = await serverCounters(system);
@@ -162,8 +180,8 @@ export const scaleRanges: Workload = {
     { key: "busFramesPerOp", label: "bus frames/op", unit: "", better: "lower", digits: 2 },
   ],
   chart: ["opsPerSec", "p99Ms"],
-  comparisons: () =>
-    CASES.flatMap((c) => [
+  comparisons: (options) =>
+    casesOf(options).flatMap((c) => [
       {
         case: c.name,
         tessera: "tessera-3-r64",
@@ -211,7 +229,7 @@ export const scaleRanges: Workload = {
   },
   async round(ctx, system): Promise<RoundResult> {
     const out: RoundResult = {};
-    for (const c of CASES) {
+    for (const c of casesOf(ctx.options)) {
       ctx.checkCancelled();
       await system.sharding?.refreshSlotOwner();
       const f = await runCase(system, ctx.options, c);
