@@ -486,8 +486,9 @@ export class ClusterManager {
       }
     };
     await Promise.all(Array.from({ length: TAKE_OUT_PARALLEL_RANGES }, worker));
-    await this.meta.putNode({ ...record, state: "removed" });
-    this.table.set(id, { ...record, state: "removed" });
+    const removed: NodeRecord = { ...record, state: "removed", removedAtMs: this.o.clock.nowMs() };
+    await this.meta.putNode(removed);
+    this.table.set(id, removed);
     this.o.bus.removePeer(id);
     this.o.logger.info(
       { node: id, op, changes: plan.changes.length },

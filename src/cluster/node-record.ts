@@ -25,6 +25,11 @@ export interface NodeRecord {
   readonly locality: Readonly<Record<string, string>>;
   readonly state: NodeState;
   readonly joinedAtMs: number;
+  /**
+   * When the node was removed (the wall clock of the meta leader that removed
+   * it); absent while it is a member, and on records written before the field.
+   */
+  readonly removedAtMs?: number;
 }
 
 export function encodeNodeRecord(record: NodeRecord): Uint8Array {
@@ -38,7 +43,7 @@ export function decodeNodeRecord(bytes: Uint8Array): NodeRecord {
   } catch {
     throw new TesseraError("CORRUPTION", "a node record is not valid JSON");
   }
-  const { id, address, respAddress, httpAddress, locality, state, joinedAtMs } = raw;
+  const { id, address, respAddress, httpAddress, locality, state, joinedAtMs, removedAtMs } = raw;
   if (
     typeof id !== "number" ||
     !Number.isSafeInteger(id) ||
@@ -48,7 +53,8 @@ export function decodeNodeRecord(bytes: Uint8Array): NodeRecord {
     typeof httpAddress !== "string" ||
     typeof joinedAtMs !== "number" ||
     !NODE_STATES.includes(state as NodeState) ||
-    !isLabels(locality)
+    !isLabels(locality) ||
+    (removedAtMs !== undefined && typeof removedAtMs !== "number")
   ) {
     throw new TesseraError("CORRUPTION", `node record ${String(id)} is incomplete or malformed`);
   }
@@ -60,6 +66,7 @@ export function decodeNodeRecord(bytes: Uint8Array): NodeRecord {
     locality,
     state: state as NodeState,
     joinedAtMs,
+    ...(removedAtMs === undefined ? {} : { removedAtMs }),
   };
 }
 

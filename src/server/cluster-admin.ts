@@ -13,6 +13,7 @@ import {
   type RangeReplicaInfo,
 } from "../cluster/index.js";
 import {
+  type Clock,
   describeSpan,
   equalBytes,
   keyspaceId,
@@ -24,7 +25,12 @@ import {
 } from "../lib/index.js";
 import type { KvService, StoreHost } from "../range/index.js";
 import type { BusFaults } from "../transport/index.js";
-import type { RespClusterAdmin, RespClusterNode, RespClusterTopology } from "./resp/index.js";
+import {
+  REMOVED_NODE_LISTED_MS,
+  type RespClusterAdmin,
+  type RespClusterNode,
+  type RespClusterTopology,
+} from "./resp/index.js";
 
 export function clusterHostOf(host: StoreHost): ClusterHost {
   return {
@@ -183,17 +189,23 @@ export function respTopologyOf(
   cluster: ClusterManager,
   service: KvService,
   self: () => Addresses,
+  clock: Clock,
 ): RespClusterTopology {
   return {
     clusterId: () => cluster.clusterId,
     myId: () => cluster.nodeId,
     nodes: () => {
+      const now = clock.nowMs();
       const nodes: RespClusterNode[] = cluster.nodes().map((r) => ({
         id: r.id,
         respAddress: r.respAddress,
         busAddress: r.address,
         state: r.state,
         liveness: cluster.livenessOf(r.id),
+        leaving:
+          r.state === "removed" &&
+          r.removedAtMs !== undefined &&
+          now - r.removedAtMs < REMOVED_NODE_LISTED_MS,
       }));
       if (nodes.some((n) => n.id === cluster.nodeId)) return nodes;
       const { address, respAddress } = self();

@@ -326,7 +326,7 @@ export async function startNode(
         clock,
         httpPort,
         admin: respAdminOf(cluster, bus.faults, host),
-        topology: respTopologyOf(cluster, host.service, addresses),
+        topology: respTopologyOf(cluster, host.service, addresses, clock),
         ...(config.redirect !== undefined ? { redirect: config.redirect } : {}),
       },
       host.service,

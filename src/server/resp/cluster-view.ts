@@ -52,6 +52,8 @@ export interface ClusterView {
   readonly myId: number;
   /** Member nodes (not removed), in id order. */
   readonly nodes: readonly RespClusterNode[];
+  /** Removed nodes still `leaving` (see `REMOVED_NODE_LISTED_MS`), in id order. */
+  readonly leaving: readonly RespClusterNode[];
   readonly intervals: readonly SlotInterval[];
   /** Redis's cluster_current_epoch: the highest generation of any range, at least 1. */
   readonly currentEpoch: number;
@@ -166,11 +168,25 @@ export function nodeEpoch(intervals: readonly SlotInterval[], nodeId: number): n
   return epoch;
 }
 
+/**
+ * How long CLUSTER SLOTS keeps naming a node after its removal. A Redis
+ * Cluster client closes its connection to a node the slot map no longer names
+ * and sends again what was in flight on it (ioredis does so on "Connection is
+ * closed."). A node that is taken out may still be answering commands it took
+ * as a range's leader, or forwarded for a connection that never asked for the
+ * slot map (ioredis fetches it on a connection of its own, so its data
+ * connections are served by forwarding in `auto` mode): were it to vanish from
+ * the map at once, such a write would be applied twice. A write waits at most
+ * the proposal timeout (10 s by default), and the node stops itself, answering
+ * what it owes first, once it learns it was removed; twice that timeout covers
+ * both. The node is listed as a replica only, so no command is routed to it.
+ */
+export const REMOVED_NODE_LISTED_MS = 20_000;
+
 export function clusterViewOf(topology: RespClusterTopology): ClusterView {
-  const nodes = topology
-    .nodes()
-    .filter((n) => n.state !== "removed")
-    .sort((a, b) => a.id - b.id);
+  const all = [...topology.nodes()].sort((a, b) => a.id - b.id);
+  const nodes = all.filter((n) => n.state !== "removed");
+  const leaving = all.filter((n) => n.state === "removed" && n.leaving === true);
   const reachable = new Set(
     nodes.filter((n) => splitHostPort(n.respAddress).port !== 0).map((n) => n.id),
   );
@@ -194,6 +210,7 @@ export function clusterViewOf(topology: RespClusterTopology): ClusterView {
     clusterId: topology.clusterId(),
     myId,
     nodes,
+    leaving,
     intervals: slotIntervals(ranges, standIn),
     currentEpoch: ranges.reduce((max, r) => Math.max(max, r.generation), 1),
   };

@@ -2,6 +2,8 @@
  * The RESP server: Tessera's Redis-protocol front door. Other folders use it only
  * through this file: `RespServer` (listen, serve, stop) and its option types.
  */
+
+export { REMOVED_NODE_LISTED_MS } from "./cluster-view.js";
 export type {
   RedirectMode,
   RespClusterAdmin,

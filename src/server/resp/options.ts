@@ -134,6 +134,11 @@ export interface RespClusterNode {
   readonly busAddress: string;
   readonly state: "active" | "decommissioning" | "removed";
   readonly liveness: "live" | "suspect" | "dead" | "unknown";
+  /**
+   * A removed node that may still be answering commands clients sent it before
+   * its removal (see `REMOVED_NODE_LISTED_MS`): CLUSTER SLOTS keeps naming it.
+   */
+  readonly leaving?: boolean;
 }
 
 /**

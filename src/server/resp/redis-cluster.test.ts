@@ -174,6 +174,32 @@ describe("Redis Cluster commands", () => {
     }
   });
 
+  it("CLUSTER SLOTS keeps naming a node removed moments ago, as a replica, until it is gone", async () => {
+    // Node 5 was just taken out: it may still owe replies to commands clients
+    // sent it, which a client that dropped it would send again. Node 6 was
+    // removed long ago, node 7 moments ago but is dead; neither is named.
+    const saved = [...topology.members];
+    topology.members.push(
+      { ...member(5, "live"), state: "removed", leaving: true },
+      { ...member(6, "live"), state: "removed" },
+      { ...member(7, "dead"), state: "removed", leaving: true },
+    );
+    try {
+      const entries = (await r.call("CLUSTER", "SLOTS")) as unknown[][];
+      const ports = entries.map((e) => (e.slice(2) as [string, number][]).map(([, port]) => port));
+      assert.deepEqual(ports, [
+        [7001, 7002, 7003, 7005],
+        [7002, 7001, 7003],
+        [7003, 7002],
+      ]);
+      // Nowhere else: it is no member (CLUSTER NODES, INFO's cluster_known_nodes).
+      assert.doesNotMatch((await r.call("CLUSTER", "NODES")) as string, /:7005@/);
+      assert.match((await r.call("CLUSTER", "INFO")) as string, /cluster_known_nodes:3\r\n/);
+    } finally {
+      topology.members = saved;
+    }
+  });
+
   it("CLUSTER NODES: every member as master, myself and fail? flags, owned slots", async () => {
     const text =
       `${id(1)} 127.0.0.1:7001@17001 myself,master - 0 0 3 connected 0-5460\n` +

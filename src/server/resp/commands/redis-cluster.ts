@@ -60,7 +60,7 @@ function viewFor(ctx: CommandContext): ClusterView {
 }
 
 function nodeOf(view: ClusterView, id: number): RespClusterNode | undefined {
-  return view.nodes.find((n) => n.id === id);
+  return view.nodes.find((n) => n.id === id) ?? view.leaving.find((n) => n.id === id);
 }
 
 // ---- CLUSTER SLOTS -----------------------------------------------------------
@@ -99,6 +99,8 @@ function isAvailable(view: ClusterView, id: number): boolean {
  * is therefore named at least once: one that holds no voter replica this node
  * knows of is listed as a replica of the first interval, which is true of
  * what a replica means to a client (any Tessera node serves any key's reads).
+ * So is a node removed moments ago, while it may still owe replies
+ * (`REMOVED_NODE_LISTED_MS`).
  */
 function listedReplicas(view: ClusterView): number[][] {
   const lists = view.intervals.map((i) => i.replicas.filter((r) => isAvailable(view, r)));
@@ -107,7 +109,9 @@ function listedReplicas(view: ClusterView): number[][] {
     named.add(i.owner);
     for (const r of lists[k]!) named.add(r);
   });
-  const unnamed = view.nodes.filter((n) => !named.has(n.id) && isAvailable(view, n.id));
+  const unnamed = [...view.nodes, ...view.leaving].filter(
+    (n) => !named.has(n.id) && isAvailable(view, n.id),
+  );
   if (lists.length > 0) lists[0]!.push(...unnamed.map((n) => n.id));
   return lists;
 }
