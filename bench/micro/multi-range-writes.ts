@@ -12,7 +12,7 @@
  *     [--heap-sample PREFIX]
  *
  * Prints, per range count: writes/s, CPU µs per write, Readies and store
- * commits per write. With --heap-sample, also the bytes allocated per write,
+ * commits per write, and the heap in use at the end. With --heap-sample, also the bytes allocated per write,
  * from V8's sampling heap profiler over the measured window (collected
  * objects included), and writes that profile to PREFIX.<ranges>.heapprofile
  * (Chrome DevTools opens it). Under --cpu-prof it prints the measured window
@@ -124,6 +124,8 @@ async function measure(ranges: number): Promise<void> {
     const from = process.hrtime.bigint() / 1000n;
     await new Promise((r) => setTimeout(r, seconds * 1000));
     const [w1, c1, s1, t1] = [writes, cpuUsage(c0), stat(), performance.now()];
+    // What the three nodes keep alive (log tails, caches): a larger heap costs every major GC.
+    const heapUsed = process.memoryUsage().heapUsed;
     if (process.execArgv.includes("--cpu-prof")) {
       // The window on the clock V8's profiles use (CLOCK_MONOTONIC, µs), to cut samples to it.
       const to = process.hrtime.bigint() / 1000n;
@@ -148,7 +150,8 @@ async function measure(ranges: number): Promise<void> {
     console.log(
       `ranges ${String(ranges).padStart(3)}: ${Math.round((n * 1000) / (t1 - t0))} writes/s, ` +
         `${(cpu / n).toFixed(1)} µs CPU/write (user ${(c1.user / n).toFixed(1)}, sys ${(c1.system / n).toFixed(1)}), ` +
-        `${((s1.readies - s0.readies) / n).toFixed(2)} Readies/write, ${((s1.batches - s0.batches) / n).toFixed(3)} commits/write`,
+        `${((s1.readies - s0.readies) / n).toFixed(2)} Readies/write, ${((s1.batches - s0.batches) / n).toFixed(3)} commits/write, ` +
+        `heap ${Math.round(heapUsed / 2 ** 20)} MiB`,
     );
   } finally {
     await cluster.close();
