@@ -206,6 +206,25 @@ export class RawNode {
   }
 
   /** Runs for every replica in every scheduler round: it compares fields, allocating nothing. */
+  /**
+   * Takes the heartbeats and heartbeat responses waiting in Raft's outbox, to
+   * be sent now rather than with the next Ready. Neither promises anything
+   * about durable state: like etcd, Raft puts what must wait for persistence
+   * (append and vote responses) in `msgsAfterAppend`, and everything in `msgs`
+   * may leave before the Ready is persisted. The caller checks that the term
+   * and vote they carry are durable.
+   */
+  takeHeartbeats(): Message[] {
+    const r = this.raft;
+    if (!r.msgs.some(isHeartbeat)) return [];
+    const taken: Message[] = [];
+    const kept: Message[] = [];
+    for (const m of r.msgs) (isHeartbeat(m) ? taken : kept).push(m);
+    // A new array, as acceptReady leaves one: a Ready handed out may own the old.
+    r.msgs = kept;
+    return taken;
+  }
+
   hasReady(): boolean {
     const r = this.raft;
     const soft = this.prevSoftState;
@@ -360,3 +379,7 @@ export class RawNode {
 }
 
 export { NONE };
+
+function isHeartbeat(m: Message): boolean {
+  return m.type === "MsgHeartbeat" || m.type === "MsgHeartbeatResp";
+}

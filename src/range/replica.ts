@@ -720,6 +720,22 @@ export class Replica {
   }
 
   /** Whether this replica sleeps: the scheduler does not tick it. */
+  /**
+   * The heartbeats (a leader's) and heartbeat responses (a follower's) Raft
+   * has waiting, taken to be sent at once: the scheduler sends them when a
+   * tick finds its store round still waiting for a commit, so that a slow
+   * disk delays no heartbeat by more than a tick and elects no new leader.
+   * Only while the term and vote they carry are durable; otherwise they wait
+   * for the Ready that persists them.
+   */
+  takeHeartbeats(): readonly Message[] {
+    if (this.closedWith) return NO_MESSAGES;
+    const stored = this.log.hardState();
+    const raft = this.node.raft;
+    if (raft.term !== stored.term || raft.vote !== stored.vote) return NO_MESSAGES;
+    return this.node.takeHeartbeats();
+  }
+
   get isQuiesced(): boolean {
     return this.quiesced;
   }

@@ -118,6 +118,8 @@ export class StoreScheduler {
   private scheduled = false;
   private again = false;
   private stopped = false;
+  /** A round is waiting for its store commit (see `tick`). */
+  private committing = false;
   private rounds = 0;
   private batches = 0;
   private readies = 0;
@@ -256,6 +258,9 @@ export class StoreScheduler {
       this.replicaTicks++;
       const quiesce = r.tick();
       if (quiesce.length > 0) this.send(r.rangeId, quiesce);
+      // A round waiting for its commit would hold the heartbeats this tick
+      // made (and the responses to those received) until the next round.
+      if (this.committing) this.send(r.rangeId, r.takeHeartbeats());
       if (r.isQuiesced) this.noteSleep(r);
       if (r.hasWork()) this.dirty.add(r);
     }
@@ -365,11 +370,16 @@ export class StoreScheduler {
     }
     for (const [r, c] of work) this.send(r.rangeId, c.early);
     if (!batch.isEmpty) {
-      if (this.options.commitWithoutSync) {
-        await this.store.commitWithoutSync(batch, this.options.onFatal);
-        // Still yield a turn, as a commit would, so timers and I/O get to run.
-        await new Promise<void>((resolve) => this.options.timers.soon(resolve));
-      } else await this.store.commit(batch);
+      this.committing = true;
+      try {
+        if (this.options.commitWithoutSync) {
+          await this.store.commitWithoutSync(batch, this.options.onFatal);
+          // Still yield a turn, as a commit would, so timers and I/O get to run.
+          await new Promise<void>((resolve) => this.options.timers.soon(resolve));
+        } else await this.store.commit(batch);
+      } finally {
+        this.committing = false;
+      }
       this.batches++;
     }
     this.readies += work.length;
