@@ -57,6 +57,15 @@ export interface Status {
 
 /** How long `node remove|decommission` waits: moving every replica of a node takes a while. */
 const MEMBERSHIP_CALL_MS = 15 * 60_000;
+/**
+ * Tries of `node remove|decommission` while the cluster refuses it for now
+ * (TRYAGAIN, CLUSTERDOWN: a range between two leaders, such as range 1 while
+ * the node being taken out hands it over), `MEMBERSHIP_RETRY_MS` apart.
+ */
+export const MEMBERSHIP_ATTEMPTS = 5;
+const MEMBERSHIP_RETRY_MS = 1_000;
+/** A reply that says the cluster could do it a moment later. */
+const TRANSIENT_REFUSAL = / answered: (TRYAGAIN|CLUSTERDOWN) /;
 
 async function call(
   target: Target,
@@ -213,12 +222,21 @@ export async function nodeCommand(target: Target, words: readonly string[]): Pro
   }
   if ((sub === "remove" || sub === "decommission") && id !== undefined && extra.length === 0) {
     if (!/^\d+$/.test(id)) throw new CommandFailure(`'${id}' is not a node id`);
-    const [reply] = await call(
-      target,
-      [["TESSERA", "NODE", sub.toUpperCase(), id]],
-      MEMBERSHIP_CALL_MS,
-    );
-    return `${replyText(reply!) ?? "OK"}\n`;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const [reply] = await call(
+          target,
+          [["TESSERA", "NODE", sub.toUpperCase(), id]],
+          MEMBERSHIP_CALL_MS,
+        );
+        return `${replyText(reply!) ?? "OK"}\n`;
+      } catch (e) {
+        const message = (e as Error).message;
+        if (attempt >= MEMBERSHIP_ATTEMPTS || !TRANSIENT_REFUSAL.test(message)) throw e;
+        process.stderr.write(`${message}; trying again (${attempt}/${MEMBERSHIP_ATTEMPTS - 1})\n`);
+        await new Promise((r) => setTimeout(r, MEMBERSHIP_RETRY_MS));
+      }
+    }
   }
   throw new CommandFailure(
     "usage: tessera node list | remove <id> | decommission <id> [-h host] [-p port]",
