@@ -209,10 +209,9 @@ export class RawNode {
   /**
    * Takes the heartbeats and heartbeat responses waiting in Raft's outbox, to
    * be sent now rather than with the next Ready. Neither promises anything
-   * about durable state: like etcd, Raft puts what must wait for persistence
-   * (append and vote responses) in `msgsAfterAppend`, and everything in `msgs`
-   * may leave before the Ready is persisted. The caller checks that the term
-   * and vote they carry are durable.
+   * about the log: what does (append and vote responses) waits in
+   * `msgsAfterAppend`, as in etcd. They do carry the term, so the caller takes
+   * them only while the term and vote are durable.
    */
   takeHeartbeats(): Message[] {
     const r = this.raft;
