@@ -7,10 +7,12 @@
  * leader is known waits, up to `leaderWaitMs`, then fails UNAVAILABLE.
  *
  * A request must never be applied twice by a retry. An attempt is retried only
- * when it certainly did not reach a Raft log: the leader refused it before
+ * when it certainly did not take effect: the leader refused it before
  * proposing (NOT_LEADER, PROPOSAL_DROPPED, UNAVAILABLE "no leader", all thrown
- * before `propose`), or the bus refused the call before sending it (the call
- * was rejected at once, see `callOrRefuse`). Any other failure of a write —
+ * before `propose`), its entry was replaced by a newer leader's (the
+ * PROPOSAL_DROPPED of `Replica.failSuperseded`: another entry committed at its
+ * index), or the bus refused the call before sending it (the call was
+ * rejected at once, see `callOrRefuse`). Any other failure of a write —
  * a broken connection after sending, a deadline — is surfaced as TIMEOUT: the
  * outcome is unknown. Reads are idempotent and retried on any such failure.
  */
@@ -123,7 +125,14 @@ export class Forwarder {
           }
         } catch (e) {
           if (!this.retriable(e, attempt.idempotent)) throw this.surface(e, attempt.idempotent);
-          const leader = isTesseraError(e, "NOT_LEADER") ? Number(e.details?.leader ?? 0) : 0;
+          // A NOT_LEADER's hint, or the leader this node learned meanwhile (a
+          // write dropped because a new leader replaced its entry): tried at
+          // once, whatever the deadline, which bounds only the wait for one.
+          const leader = isTesseraError(e, "NOT_LEADER")
+            ? Number(e.details?.leader ?? 0)
+            : held && r.isInitialized
+              ? r.leaderId
+              : 0;
           if (leader !== 0 && leader !== target) {
             hint = leader as NodeId;
             this.d.noteLeader?.(rangeId, hint);

@@ -15,7 +15,8 @@
  * Membership: committed conf changes are applied in the batch that applies
  * them, and the new ConfState is persisted with the applied index. A replica
  * that learns it is no longer a member reports `isRemoved`; the scheduler then
- * destroys it. Snapshots arrive whole (snapshot-receiver.ts) and are installed
+ * destroys it. One that led when it applied its removal lingers first, for the
+ * voters left (`Lingering`). Snapshots arrive whole (snapshot-receiver.ts) and are installed
  * in one batch when Raft hands them back in a Ready.
  *
  * The scheduler drives the replica: `collect` takes a Ready and stages its
@@ -122,7 +123,34 @@ interface Waiter<T> {
   readonly deadlineMs: number;
 }
 
+/** A write waiting for its entry to apply. */
+interface WriteWaiter extends Waiter<WriteResult> {
+  /** Where this leader appended its entry: only that entry, at that index, applies it. */
+  readonly index: LogIndex;
+}
+
 type ReadMode = "lease" | "safe";
+
+/**
+ * A replica that applied its own removal while it led the range lingers
+ * before it goes: the voters left may not know yet that the change committed,
+ * and until they do they count it in their quorum (with two voters left one,
+ * the last one can elect no leader without its vote). Raft hands the
+ * leadership over (`stepDownOnRemoval`); the replica keeps answering, as a
+ * follower, until a new leader of a later term has led for
+ * `LINGER_NEW_LEADER_ELECTIONS` election timeouts (time to have its first
+ * entry acknowledged, which commits the removal), or at most
+ * `LINGER_MAX_ELECTIONS` election timeouts.
+ */
+interface Lingering {
+  /** The term in which it applied its removal. */
+  readonly term: number;
+  ticks: number;
+  ticksUnderNewLeader: number;
+}
+
+const LINGER_NEW_LEADER_ELECTIONS = 2;
+const LINGER_MAX_ELECTIONS = 120;
 
 interface AppliedWrite {
   readonly key: number;
@@ -146,6 +174,8 @@ export interface CollectedReady {
   readonly late: readonly Message[];
   readonly applied: AppliedWrite[];
   readonly confApplied: number[];
+  /** Whether Raft led when the Ready was taken (its apply runs later, in the commit). */
+  readonly leading: boolean;
   /** The range's descriptor or members may have changed (snapshot, conf change, split). */
   readonly shapeChanged: boolean;
   /** Set by the apply (inside the commit): whether it may have added to the expiry index. */
@@ -217,7 +247,7 @@ export class Replica {
   private readonly knobs: TestingKnobs;
   private readonly incarnation: number;
   private sequence = 0;
-  private readonly writes = new Map<number, Waiter<WriteResult>>();
+  private readonly writes = new Map<number, WriteWaiter>();
   private readonly confWaiters = new Map<number, Waiter<void>>();
   /** Read points asked for and not yet requested from Raft, by mode. */
   private pointsUnrequested: Record<ReadMode, Waiter<LogIndex>[]> = { lease: [], safe: [] };
@@ -239,6 +269,8 @@ export class Replica {
   private readsServed = 0;
   private removed = false;
   private membershipChecked = false;
+  /** Set while this replica, removed from its range while leading, stays for the voters left. */
+  private lingering: Lingering | undefined;
   /** The term in which this replica was last found ready (see isReady). */
   private readyTerm = -1;
   /** Asleep: the scheduler does not tick this replica (quiesce.ts). */
@@ -342,12 +374,7 @@ export class Replica {
           `write of ${data.byteLength} bytes exceeds proposalBytesMax (${this.limits.proposalBytesMax})`,
         );
       }
-      this.node.propose(data);
-      const promise = new Promise<WriteResult>((resolve, reject) => {
-        this.writes.set(id.sequence, { resolve, reject, deadlineMs: this.deadline("write") });
-      });
-      this.wake();
-      return promise;
+      return this.proposeWrite(id, data);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -402,11 +429,10 @@ export class Replica {
           `cannot split range ${this.rangeId}: ${problem}`,
         );
       const id: ProposalId = { incarnation: this.incarnation, sequence: this.nextSequence() };
-      this.node.propose(encodeSplitProposal(id, { rightId, splitKey, generation, sticky }));
-      const promise = new Promise<WriteResult>((resolve, reject) => {
-        this.writes.set(id.sequence, { resolve, reject, deadlineMs: this.deadline("write") });
-      });
-      this.wake();
+      const promise = this.proposeWrite(
+        id,
+        encodeSplitProposal(id, { rightId, splitKey, generation, sticky }),
+      );
       return promise.then((res) => {
         if (res.reply.t === "error") throw new TesseraError(res.reply.code, res.reply.message);
         const left = this.descriptor;
@@ -511,11 +537,7 @@ export class Replica {
       this.checkOpen();
       this.checkLeader();
       const id: ProposalId = { incarnation: this.incarnation, sequence: this.nextSequence() };
-      this.node.propose(encodeRangeOp(id, op));
-      const promise = new Promise<WriteResult>((resolve, reject) => {
-        this.writes.set(id.sequence, { resolve, reject, deadlineMs: this.deadline("write") });
-      });
-      this.wake();
+      const promise = this.proposeWrite(id, encodeRangeOp(id, op));
       return promise.then((res) => {
         if (res.reply.t === "error") throw new TesseraError(res.reply.code, res.reply.message);
         return logIndex(res.index);
@@ -568,7 +590,8 @@ export class Replica {
     }
     if (m.type === "MsgHeartbeat" && m.quiesce === true) {
       this.stepRaft(m);
-      if (canFollowerQuiesce(this.node, m, this.waiterCount())) {
+      // A lingering replica must tick on to its end.
+      if (!this.lingering && canFollowerQuiesce(this.node, m, this.waiterCount())) {
         this.quiesced = true;
         this.wakeScheduler();
       } else {
@@ -665,6 +688,7 @@ export class Replica {
    */
   tick(): readonly Message[] {
     if (this.closedWith || this.quiesced) return [];
+    if (this.lingering) this.linger(this.lingering);
     // Checked before ticking: a tick makes a heartbeat, and a leader with
     // messages to send is not idle.
     if (this.maybeQuiesce()) return quiesceHeartbeats(this.node);
@@ -703,6 +727,22 @@ export class Replica {
     return [];
   }
 
+  /** One tick of a removed leader's lingering (see `Lingering`); it ends in `isRemoved`. */
+  private linger(l: Lingering): void {
+    const raft = this.node.raft;
+    l.ticks++;
+    if (raft.lead !== 0 && raft.lead !== this.nodeId && raft.term > l.term) l.ticksUnderNewLeader++;
+    const election = raft.config.electionTick;
+    if (
+      l.ticksUnderNewLeader >= LINGER_NEW_LEADER_ELECTIONS * election ||
+      l.ticks >= LINGER_MAX_ELECTIONS * election
+    ) {
+      this.lingering = undefined;
+      this.removed = true;
+      this.wakeScheduler();
+    }
+  }
+
   /**
    * Wakes this replica if it sleeps (quiesce.ts): the scheduler ticks it
    * again. `leaderSilent`: its leader's node has not been heard from for an
@@ -719,7 +759,6 @@ export class Replica {
     this.wakeScheduler();
   }
 
-  /** Whether this replica sleeps: the scheduler does not tick it. */
   /**
    * The heartbeats (a leader's) and heartbeat responses (a follower's) Raft
    * has waiting, taken to be sent at once: the scheduler sends them when a
@@ -736,6 +775,7 @@ export class Replica {
     return this.node.takeHeartbeats();
   }
 
+  /** Whether this replica sleeps: the scheduler does not tick it. */
   get isQuiesced(): boolean {
     return this.quiesced;
   }
@@ -951,7 +991,16 @@ export class Replica {
       early = rd.messages.filter(isAppend);
       late = rd.messages.filter((m) => !isAppend(m));
     }
-    return { rd, applied, confApplied, shapeChanged, early, late, effects };
+    return {
+      rd,
+      applied,
+      confApplied,
+      leading: this.node.raft.state === "leader",
+      shapeChanged,
+      early,
+      late,
+      effects,
+    };
   }
 
   /** After the batch is durable: resolves writes, serves reads, advances Raft. Returns messages to send. */
@@ -969,6 +1018,12 @@ export class Replica {
       w.resolve();
     }
     this.writesApplied += c.applied.length;
+    if (this.writes.size > 0 && (c.rd.snapshot || c.rd.committedEntries.length > 0)) {
+      this.failSuperseded(
+        c.rd.snapshot?.metadata.index ?? 0,
+        c.rd.committedEntries.at(-1)?.index ?? 0,
+      );
+    }
     // Counted once the batch is durable: the expirer reads committed state.
     if (c.effects.expiryWritten) this.expiryWrites++;
     for (const rs of c.rd.readStates) {
@@ -987,7 +1042,11 @@ export class Replica {
     // snapshot; the first Ready also checks the state the replica loaded with.
     if (c.shapeChanged || !this.membershipChecked) {
       this.membershipChecked = true;
-      this.removed ||= this.wasRemoved(this.log.confState());
+      if (!this.removed && !this.lingering && this.wasRemoved(this.log.confState())) {
+        if (c.leading)
+          this.lingering = { term: this.node.raft.term, ticks: 0, ticksUnderNewLeader: 0 };
+        else this.removed = true;
+      }
     }
     return c.late;
   }
@@ -1520,6 +1579,53 @@ export class Replica {
     this.checkOpen();
     this.readsServed++;
     return executeRead(cmd, { nowMs: this.clock.nowMs() }, this.view);
+  }
+
+  /** Proposes a write's entry (leader only) and waits for it to apply. */
+  private proposeWrite(id: ProposalId, data: Uint8Array): Promise<WriteResult> {
+    this.node.propose(data);
+    // A leader appends a proposal to its log at once (or throws).
+    const index = this.node.raft.raftLog.lastIndex();
+    const promise = new Promise<WriteResult>((resolve, reject) => {
+      this.writes.set(id.sequence, { resolve, reject, index, deadlineMs: this.deadline("write") });
+    });
+    this.wake();
+    return promise;
+  }
+
+  /**
+   * Fails at once the writes whose entries can no longer apply, rather than
+   * at their deadline. A write's entry went into this leader's log at one
+   * index; if a newer leader put another entry there, that one commits and
+   * the write never will. So a write still waiting once this replica applied
+   * an entry at or past its index certainly did not happen: PROPOSAL_DROPPED,
+   * which the forwarder retries with the range's new leader. One at or below
+   * `snapshotIndex` may be inside the snapshot that replaced the log: its
+   * outcome is unknown (TIMEOUT), and waiting longer would not tell.
+   *
+   * Writes wait in the order they were proposed, which is also their index
+   * order while this node keeps leading, so the scan stops at the first write
+   * past `appliedIndex`. (After leading again with a shorter log, a newer
+   * write may sit below an older one; the older one then holds it here until
+   * the log passes both, or its deadline.)
+   */
+  private failSuperseded(snapshotIndex: number, appliedIndex: number): void {
+    const bound = Math.max(snapshotIndex, appliedIndex);
+    for (const [sequence, w] of this.writes) {
+      if (w.index > bound) break;
+      this.writes.delete(sequence);
+      w.reject(
+        w.index <= snapshotIndex
+          ? new TesseraError(
+              "TIMEOUT",
+              `range ${this.rangeId}: a snapshot at index ${snapshotIndex} replaced this replica's log before the write applied; its outcome is unknown`,
+            )
+          : new TesseraError(
+              "PROPOSAL_DROPPED",
+              `range ${this.rangeId}: the write was not committed (another leader's entry took index ${w.index})`,
+            ),
+      );
+    }
   }
 
   private deadline(kind: "write" | "read"): number {

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { isTesseraError, keyHashSlot, nodeId } from "../lib/index.js";
 import { SYSTEM_RANGE_ID, USER_RANGE_ID } from "./routing.js";
-import { BusCluster, eventually, get, set, text } from "./testing/bus-cluster.js";
+import { BusCluster, b, eventually, get, KS, set, text } from "./testing/bus-cluster.js";
 
 const cluster = new BusCluster();
 const RANGES = [SYSTEM_RANGE_ID, USER_RANGE_ID];
@@ -186,6 +186,42 @@ describe("replicated ranges over the bus", () => {
     await eventually("the follower caught up through a snapshot", async () => {
       return text(await lagging.host.service.read(get("t149"), "any")) === "149";
     });
+  });
+
+  it("retries at the new leader a write its deposed leader never committed, applying it once", async () => {
+    const incr = { op: "incrby" as const, ks: KS, key: b("stranded"), delta: 1n };
+    const old = await cluster.leaderOf(USER_RANGE_ID);
+    assert.deepEqual((await old.host.service.write(incr)).reply, { t: "int", v: 1n });
+    const others = [...cluster.nodes.values()].filter((n) => !n.stopped && n !== old);
+    old.bus.faults.partition(others.map((n) => n.id));
+    let healedAt = 0;
+    // Proposed on the cut-off leader: its entry reaches no follower.
+    const stranded = old.host.service.write(incr).then((res) => ({ res, at: performance.now() }));
+    try {
+      let next: (typeof others)[number] | undefined;
+      await eventually("the majority elects a leader", () => {
+        next = others.find((n) => n.host.rangeInfo(USER_RANGE_ID)?.role === "leader");
+        return next !== undefined;
+      });
+      // Its entries take the index of the stranded one.
+      for (let i = 0; i < 3; i++) await next!.host.service.write(set(`majority-${i}`, "x"));
+    } finally {
+      old.bus.faults.heal();
+      healedAt = performance.now();
+    }
+    // The old leader learns its entry was replaced as soon as it applies the
+    // new leader's, and the write goes to the new leader instead of waiting
+    // out proposalTimeoutMs (5 s here) and failing with an unknown outcome.
+    const { res, at } = await stranded;
+    assert.deepEqual(res.reply, { t: "int", v: 2n }, "applied once, at the new leader");
+    assert.ok(at - healedAt < 2500, `resolved ${Math.round(at - healedAt)} ms after the heal`);
+    for (const n of cluster.nodes.values()) {
+      if (n.stopped) continue;
+      await eventually(`node ${n.id} applied the retried write`, async () => {
+        const r = await n.host.service.read({ op: "get", ks: KS, key: b("stranded") }, "any");
+        return text(r) === "2";
+      });
+    }
   });
 
   it("transfers leadership on request from any node", async () => {

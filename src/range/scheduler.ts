@@ -262,7 +262,8 @@ export class StoreScheduler {
       // made (and the responses to those received) until the next round.
       if (this.committing) this.send(r.rangeId, r.takeHeartbeats());
       if (r.isQuiesced) this.noteSleep(r);
-      if (r.hasWork()) this.dirty.add(r);
+      // A removed leader's lingering ends on a tick (replica.ts `Lingering`).
+      if (r.hasWork() || r.isRemoved) this.dirty.add(r);
     }
     const { pings, wake } = this.liveness.tick();
     if (pings.length > 0) this.options.transport.send(LIVENESS_RANGE_ID, pings);

@@ -3,9 +3,10 @@
  * hot keys through random nodes, each operation recorded in a
  * `HistoryRecorder` on simulated time. An operation's fate:
  * - `ok` with the reply when a reply came;
- * - `fail` when the error proves it did not happen (the node was down, or
- *   refused before proposing: NOT_LEADER, PROPOSAL_DROPPED, UNAVAILABLE), and
- *   for every failed read (a read changes nothing);
+ * - `fail` when the error proves it did not happen (the node was down,
+ *   refused before proposing: NOT_LEADER, PROPOSAL_DROPPED, UNAVAILABLE, or
+ *   saw another leader's entry commit where its own was: PROPOSAL_DROPPED),
+ *   and for every failed read (a read changes nothing);
  * - `info` (unknown) otherwise: a timeout, a crash of the node serving it, a
  *   client deadline.
  */
