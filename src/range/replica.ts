@@ -156,6 +156,8 @@ interface AppliedWrite {
   readonly key: number;
   readonly reply: KvReply;
   readonly index: LogIndex;
+  /** A kv write, answered as soon as its apply ran (see `answerApplied`). */
+  readonly early: boolean;
 }
 
 /** What `collect` took from Raft, handed back to `finish` after the commit. */
@@ -269,6 +271,8 @@ export class Replica {
   private readsServed = 0;
   private removed = false;
   private membershipChecked = false;
+  /** The highest index of a write answered here (maybe before its apply was durable). */
+  private answeredIndex = 0;
   /** Set while this replica, removed from its range while leading, stays for the voters left. */
   private lingering: Lingering | undefined;
   /** The term in which this replica was last found ready (see isReady). */
@@ -384,7 +388,12 @@ export class Replica {
   async read(cmd: ReadCommand, consistency: ReadConsistency): Promise<KvReply> {
     this.checkOpen();
     this.checkSpan(cmd);
-    if (consistency === "any" || this.leadsAlone()) return this.execute(cmd);
+    if (consistency === "any" || this.leadsAlone()) {
+      // Not before the writes answered here are durably applied (answerApplied).
+      if (this.log.applied().index < this.answeredIndex)
+        await this.waitApplied(logIndex(this.answeredIndex));
+      return this.execute(cmd);
+    }
     const point = await this.readPoint(consistency === "strong" ? "lease" : "safe");
     await this.waitApplied(point);
     // A split applied meanwhile may have handed the key to another range.
@@ -953,6 +962,11 @@ export class Replica {
         (w) => this.applyEntries(entries, base, w, applied, confApplied, splits, merges, effects),
         !this.knobs.skipAppliedIndex,
       );
+      batch.whenRan(() => {
+        // Counted as they are answered (the load meter and tests see them then).
+        this.writesApplied += applied.length;
+        if (this.writes.size > 0) this.answerApplied(applied, true);
+      });
       if (hasRangeOp) {
         batch.write(
           (txn) => {
@@ -1005,19 +1019,13 @@ export class Replica {
 
   /** After the batch is durable: resolves writes, serves reads, advances Raft. Returns messages to send. */
   finish(c: CollectedReady): readonly Message[] {
-    for (const a of c.applied) {
-      const w = this.writes.get(a.key);
-      if (!w) continue;
-      this.writes.delete(a.key);
-      w.resolve({ reply: a.reply, index: a.index });
-    }
+    this.answerApplied(c.applied, false);
     for (const seq of c.confApplied) {
       const w = this.confWaiters.get(seq);
       if (!w) continue;
       this.confWaiters.delete(seq);
       w.resolve();
     }
-    this.writesApplied += c.applied.length;
     if (this.writes.size > 0 && (c.rd.snapshot || c.rd.committedEntries.length > 0)) {
       this.failSuperseded(
         c.rd.snapshot?.metadata.index ?? 0,
@@ -1208,9 +1216,10 @@ export class Replica {
 
   /**
    * This replica leads a group whose only voter is itself and has applied an
-   * entry of its own term. Then its applied state already reflects every
-   * acknowledged write (writes are acknowledged only once applied here) and no
-   * other leader can exist, so a linearizable read needs no read index round.
+   * entry of its own term. Then its applied state reflects every acknowledged
+   * write once it reaches `answeredIndex` (writes are acknowledged only once
+   * applied here) and no other leader can exist, so a linearizable read needs
+   * no read index round.
    */
   private leadsAlone(): boolean {
     const raft = this.node.raft;
@@ -1266,7 +1275,7 @@ export class Replica {
         const { id, op } = decodeRangeOp(e.data);
         const reply = this.applyRangeOp(op, w, confState, merges);
         if (id.incarnation === this.incarnation)
-          out.push({ key: id.sequence, reply, index: e.index });
+          out.push({ key: id.sequence, reply, index: e.index, early: false });
         continue;
       }
       if (proposalKind(e.data) === "split") {
@@ -1277,7 +1286,7 @@ export class Replica {
             ? errorReply("PROPOSAL_DROPPED", `range ${this.rangeId} is absorbing another`)
             : this.applySplit(split, w, confState, splits);
         if (id.incarnation === this.incarnation)
-          out.push({ key: id.sequence, reply, index: e.index });
+          out.push({ key: id.sequence, reply, index: e.index, early: false });
         continue;
       }
       const { id, cmd, stamp } = decodeProposal(e.data);
@@ -1291,7 +1300,7 @@ export class Replica {
             : errorReply("RANGE_MISMATCH", `range ${this.rangeId} no longer owns the keys`);
       // Only this process's proposals have waiters; the sequence keys them.
       if (id.incarnation !== this.incarnation) continue;
-      out.push({ key: id.sequence, reply, index: e.index });
+      out.push({ key: id.sequence, reply, index: e.index, early: true });
     }
     assert(last !== undefined, "applying no entries");
     if (scoped.expiryEntriesWritten > 0) effects.expiryWritten = true;
@@ -1579,6 +1588,31 @@ export class Replica {
     this.checkOpen();
     this.readsServed++;
     return executeRead(cmd, { nowMs: this.clock.nowMs() }, this.view);
+  }
+
+  /**
+   * Resolves the writes whose entries `applied` holds: with `earlyOnly`, the
+   * kv writes alone, as soon as the transaction that applies them ran and
+   * before it is durable; otherwise all of them, once it is. Answering a kv
+   * write early is safe: its entry is committed, so durable in the logs of a
+   * quorum (this leader's included: the round that appended it was durable
+   * before the one applying it began), and a crash before this apply is
+   * durable applies it again, to the same reply, from the log. What must not
+   * happen is a read that misses it: reads wait for the durable applied
+   * index (`waitApplied`), which a read point covers, and the reads that take
+   * no read point wait for `answeredIndex` (see `read`). Splits and range
+   * operations resolve only once durable: their callers read the state they
+   * leave.
+   */
+  private answerApplied(applied: readonly AppliedWrite[], earlyOnly: boolean): void {
+    for (const a of applied) {
+      if (earlyOnly && !a.early) continue;
+      const w = this.writes.get(a.key);
+      if (!w) continue;
+      this.writes.delete(a.key);
+      if (a.index > this.answeredIndex) this.answeredIndex = a.index;
+      w.resolve({ reply: a.reply, index: a.index });
+    }
   }
 
   /** Proposes a write's entry (leader only) and waits for it to apply. */

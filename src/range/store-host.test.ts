@@ -130,6 +130,8 @@ describe("StoreHost (one node)", () => {
     assert.ok(results.every((r) => r.reply.t === "ok"));
     const batches = n.host.stats().batchesTotal - before;
     assert.ok(batches < 50, `500 writes took ${batches} batches`);
+    // The statistics read committed state: a read waits for the last apply to be durable.
+    await n.host.service.read({ op: "get", ks: KS, key: b("k499") }, "strong");
     assert.equal(n.host.service.keyspaceStats()[0]?.keys, 500);
     await close(n);
   });
@@ -366,6 +368,45 @@ describe("StoreHost (one node)", () => {
     assert.ok(Date.now() - started < 2000);
     release();
     await close(n);
+  });
+
+  it("answers a write once its apply ran, and serves no read that could miss it before it is durable", async () => {
+    const n = await open(tempDir());
+    await n.host.service.write(set("early", "0"));
+    // Durable (a read waits for that), so no commit is in flight.
+    await n.host.service.read({ op: "get", ks: KS, key: b("early") }, "strong");
+    // The engine's commits report durability only when the test says so; the
+    // writes themselves run (and lmdb commits them underneath).
+    const engine = n.store.engine;
+    const write = engine.write.bind(engine);
+    let release: () => void = () => {};
+    const durable = new Promise<void>((r) => {
+      release = r;
+    });
+    // From the second commit on: the first appends the write's entry (which
+    // must be durable to commit it), the second applies it.
+    let commits = 0;
+    engine.write = (fn, onRan) =>
+      write(fn, onRan).then(() => (++commits > 1 ? durable : undefined));
+    const before = n.host.stats().batchesTotal;
+    const res = await n.host.service.write(set("early", "1"));
+    assert.equal(res.reply.t, "ok");
+    assert.equal(
+      n.host.stats().batchesTotal,
+      before + 1,
+      "answered before the batch applying it was durable",
+    );
+    // The range's only voter reads its own state without a read point: it
+    // must still wait until the answered write is durably applied.
+    let read: string | undefined;
+    const reading = n.host.service
+      .read({ op: "get", ks: KS, key: b("early") }, "strong")
+      .then((r) => (read = text(r)));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(read, undefined, "the read waited for the durable apply");
+    release();
+    await reading;
+    assert.equal(read, "1");
   });
 
   it("reports each range's load to any number of readers without disturbing them", async () => {

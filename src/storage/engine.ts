@@ -10,8 +10,14 @@
  *   through the engine's dbs while `fn` runs is written, or none is if `fn`
  *   throws (the error is rethrown). Reads inside `fn` see its own writes.
  *   The promise resolves only once the transaction is durable (fsynced):
- *   callers acknowledge clients after it, never before. `fn` may run later
- *   than the call (the engine batches), but transactions commit in call order.
+ *   callers acknowledge clients after it, never before — except for what is
+ *   durable elsewhere already (see `onRan`). `fn` may run later than the call
+ *   (the engine batches), but transactions commit in call order.
+ * - `write(fn, onRan)` also calls `onRan` once `fn` ran whole, when the
+ *   transaction's outcome is settled but before it is durable (it may be
+ *   called after, too, never if `fn` threw). A store answers there the
+ *   writes whose Raft entries were durable on a quorum before this
+ *   transaction applied them (store.ts `commit`).
  * - `writeSync(fn)` is the same, synchronous: for bootstrap and rare admin
  *   changes, never for the hot path.
  * - Reads outside a write see the latest committed state.
@@ -69,7 +75,7 @@ export interface StorageEngine {
   /** The sub-database `name` (created on first use). */
   db(name: string): EngineDb;
   readView(): EngineReadView;
-  write(fn: () => void): Promise<void>;
+  write(fn: () => void, onRan?: () => void): Promise<void>;
   writeSync(fn: () => void): void;
   /** Bytes the engine occupies on its medium. */
   sizeBytes(): number;

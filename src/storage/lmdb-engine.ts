@@ -172,7 +172,7 @@ export class LmdbEngine implements StorageEngine {
     };
   }
 
-  async write(fn: () => void): Promise<void> {
+  async write(fn: () => void, onRan?: () => void): Promise<void> {
     let failure: unknown;
     let ran = false;
     await this.env.transaction(() => {
@@ -180,6 +180,9 @@ export class LmdbEngine implements StorageEngine {
         // A child transaction aborts as a whole when `fn` throws.
         void this.env.childTransaction(fn);
         ran = true;
+        // On the next turn: lmdb-js commits on its write thread meanwhile,
+        // and whatever `onRan` sets off reads outside this transaction.
+        if (onRan) setImmediate(onRan);
       } catch (e) {
         failure = e;
       }

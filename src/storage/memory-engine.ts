@@ -110,9 +110,10 @@ export class MemoryEngine implements StorageEngine {
     };
   }
 
-  async write(fn: () => void): Promise<void> {
+  async write(fn: () => void, onRan?: () => void): Promise<void> {
     await Promise.resolve();
     this.writeSync(fn);
+    onRan?.();
   }
 
   writeSync(fn: () => void): void {

@@ -12,7 +12,9 @@
  * Invariants: each range appears at most once per kind of work in a batch;
  * nothing of a batch is visible through `RangeLogStorage` until the whole
  * transaction is durable (the `after` hooks run only then); if any part of a
- * batch throws, none of it is written.
+ * batch throws, none of it is written. `whenRan` hooks run earlier, once the
+ * transaction ran whole but maybe before it is durable: for what depends on
+ * nothing this batch makes durable (engine.ts `onRan`).
  */
 import { assert, type LogIndex, logIndex, type NodeId, type RangeId, term } from "../lib/index.js";
 import type { ConfState, Entry, HardState, SnapshotMetadata } from "../raft/types.js";
@@ -54,6 +56,7 @@ export const SPLIT_TERM = term(5);
 export class StoreBatch {
   private readonly ops: Op[] = [];
   private readonly afterCommit: (() => void)[] = [];
+  private readonly afterRun: (() => void)[] = [];
   private readonly seen = new Map<RangeId, number>();
   private entriesCount = 0;
 
@@ -248,6 +251,15 @@ export class StoreBatch {
     if (after) this.afterCommit.push(after);
   }
 
+  /**
+   * Runs `hook` once the transaction ran whole, maybe before it is durable
+   * (and at the latest with the `after` hooks): only for what may be
+   * published before this batch is durable.
+   */
+  whenRan(hook: () => void): void {
+    this.afterRun.push(hook);
+  }
+
   get isEmpty(): boolean {
     return this.ops.length === 0;
   }
@@ -265,8 +277,15 @@ export class StoreBatch {
     for (const op of this.ops) op(txn);
   }
 
+  /** Runs the `whenRan` hooks (once; again is a no-op). */
+  runWhenRan(): void {
+    const hooks = this.afterRun.splice(0);
+    for (const hook of hooks) hook();
+  }
+
   /** Publishes the batch to the in-memory state; called once it is durable. */
   runAfterCommit(): void {
+    this.runWhenRan();
     for (const hook of this.afterCommit) hook();
   }
 

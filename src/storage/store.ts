@@ -450,13 +450,17 @@ export class Store {
   /**
    * Writes `batch` in one transaction and resolves once it is durable, then
    * publishes it to the ranges' log storage. If the batch throws, nothing of it
-   * is written and the error is rethrown.
+   * is written and the error is rethrown. Its `whenRan` hooks run as soon as
+   * the transaction ran (engine.ts `onRan`).
    */
   async commit(batch: StoreBatch): Promise<void> {
     this.checkOpen();
     if (batch.isEmpty) return;
     const started = this.clock?.monotonicMs() ?? 0;
-    await this.engine.write(() => this.runBatch(batch));
+    await this.engine.write(
+      () => this.runBatch(batch),
+      () => batch.runWhenRan(),
+    );
     this.commitsTotal++;
     this.lastSyncAtMs = this.clock?.nowMs() ?? 0;
     this.entriesAppendedTotal += batch.appendedEntries;

@@ -338,10 +338,12 @@ export class SimEngine implements StorageEngine {
     };
   }
 
-  write(fn: () => void): Promise<void> {
+  write(fn: () => void, onRan?: () => void): Promise<void> {
     // A dead incarnation's write never happens and never resolves.
     if (!this.disk.live(this.epoch)) return new Promise(() => {});
     const ops = this.disk.transact(fn);
+    // Ran, not yet synced: a crash before the sync loses it.
+    onRan?.();
     return new Promise((resolve) => this.disk.enqueue(ops, resolve));
   }
 
