@@ -6,7 +6,8 @@
  * Writes: the leader stamps a command with its HLC time, proposes it (entry
  * data: see proposal.ts) and keeps a pending promise under the proposal id;
  * the promise resolves with the reply `applyWrite` produced once the entry is
- * applied and the transaction that applied it is durable. Reads: `any` reads
+ * applied, as soon as the transaction applying it ran (`answerApplied`: the
+ * entry itself is durable on a quorum by then). Reads: `any` reads
  * the local state; the others first take a read point (`readPoint`: a lease
  * read for `strong`, a ReadIndex round for the rest, Raft thesis §6.4) and are
  * served once the replica has applied it — except on a leader that is its
@@ -1017,7 +1018,10 @@ export class Replica {
     };
   }
 
-  /** After the batch is durable: resolves writes, serves reads, advances Raft. Returns messages to send. */
+  /**
+   * After the batch is durable: resolves the writes not answered yet (splits,
+   * range operations), serves reads, advances Raft. Returns messages to send.
+   */
   finish(c: CollectedReady): readonly Message[] {
     this.answerApplied(c.applied, false);
     for (const seq of c.confApplied) {

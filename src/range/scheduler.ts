@@ -4,9 +4,11 @@
  *
  * Each round drains the Ready of every replica with work into ONE StoreBatch,
  * commits it (one LMDB transaction, one fsync, off the event loop), then lets
- * each replica finish (resolve writes, serve reads, advance) and sends the
- * messages it returns. While a commit is in flight new proposals accumulate in
- * Raft, so the next round carries all of them: group commit grows with load.
+ * each replica finish (resolve what waits, serve reads, advance) and sends the
+ * messages it returns; the kv writes a round applies are answered earlier, as
+ * soon as its transaction ran (replica.ts `answerApplied`). While a commit is
+ * in flight new proposals accumulate in Raft, so the next round carries all
+ * of them: group commit grows with load.
  * Rounds start from `timers.soon`, so the proposals of one event-loop turn
  * (a pipelined burst) share a round. Messages of a round are sent only after
  * its batch is durable (Raft's rule: persist, then send), except a leader's
