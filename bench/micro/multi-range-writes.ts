@@ -49,7 +49,7 @@ const VALUE = new Uint8Array(100).fill(120);
 async function measure(ranges: number): Promise<void> {
   // A server's timing (src/server/node.ts) and log retention, not the tests'.
   const cluster = new BusCluster({}, 1000, {
-    raftTiming: { tickMs: 50, electionTick: 10, heartbeatTick: 1 },
+    raftTiming: { tickMs: 50, electionTick: 20, heartbeatTick: 1 },
     logEntriesKeep: 10_000,
   });
   try {

@@ -6,6 +6,8 @@
  * is sent to the whole group so a server's helpers go with it.
  */
 import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
+import { appendFileSync } from "node:fs";
+import { join } from "node:path";
 
 /** A started child with the promise of its exit. */
 export interface Child {
@@ -22,6 +24,11 @@ export interface Child {
 
 const outputBytesMax = 64 * 1024;
 const live = new Set<Child>();
+/**
+ * With TESSERA_BENCH_LOG_DIR set, every child's whole output also goes to
+ * `<dir>/<name>-<pid>.log` (servers' logs, to see what a run went through).
+ */
+const logDir = process.env.TESSERA_BENCH_LOG_DIR;
 
 /** Starts `command` in its own process group and tracks it until it exits. */
 export function spawnChild(
@@ -39,7 +46,12 @@ export function spawnChild(
     throw new Error(`${name}: could not start ${command}`);
   }
   let out = "";
+  const logFile =
+    logDir === undefined
+      ? undefined
+      : join(logDir, `${name.replace(/[^\w.-]+/g, "_")}-${proc.pid}.log`);
   const collect = (chunk: Buffer) => {
+    if (logFile !== undefined) appendFileSync(logFile, chunk);
     out += chunk.toString("utf8");
     if (out.length > outputBytesMax) out = out.slice(out.length - outputBytesMax);
   };

@@ -46,6 +46,7 @@ function fakeHost(
     waitForReplicas: async () => 0,
     ranges: () => [],
     keyspaceStats: () => [],
+    settled: async () => {},
     status: () => {
       throw new Error("unused");
     },

@@ -243,6 +243,16 @@ export class ReplicatedKvService implements KvService {
     });
   }
 
+  /**
+   * Resolves once every write answered here is durably applied, so that
+   * statistics read from committed state (`keyspaceStats`) count them all:
+   * a write is answered before its apply is durable (replica.ts
+   * `answerApplied`), by a store commit at most.
+   */
+  async settled(): Promise<void> {
+    await Promise.all([...this.d.replicas()].map((r) => r.settled()));
+  }
+
   /** Keys counted by the ranges this node leads (summed over nodes: the cluster's). */
   keyspaceStats(): readonly KeyspaceStats[] {
     const sums = new Map<number, { keys: number; expires: number }>();

@@ -487,6 +487,12 @@ export class Replica {
     }
   }
 
+  /** Resolves once every write answered here is durably applied (see `answerApplied`). */
+  settled(): Promise<void> {
+    if (this.closedWith || this.log.applied().index >= this.answeredIndex) return Promise.resolve();
+    return this.waitApplied(logIndex(this.answeredIndex)).catch(() => {});
+  }
+
   /** Resolves once this replica has applied `index`. */
   waitApplied(index: LogIndex): Promise<void> {
     if (this.log.applied().index >= index) return Promise.resolve();

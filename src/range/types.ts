@@ -110,5 +110,7 @@ export interface KvService {
     rangeId?: number,
   ): Promise<number>;
   keyspaceStats(): readonly KeyspaceStats[];
+  /** Resolves once every write answered here is durably applied (so `keyspaceStats` counts it). */
+  settled(): Promise<void>;
   status(): ServiceStatus;
 }

@@ -7,6 +7,7 @@
 import type { KeyspaceStats, ServiceStatus, StoreHostStats } from "../range/index.js";
 import type { StoreStats } from "../storage/index.js";
 import type { BusStats } from "../transport/index.js";
+import type { LoopWatchStats } from "./loop-watch.js";
 import type { RespServerStats } from "./resp/index.js";
 
 export interface MetricsInput {
@@ -18,6 +19,8 @@ export interface MetricsInput {
   readonly ready: boolean;
   /** The cluster bus's traffic (absent before the bus is up). */
   readonly bus?: BusStats;
+  /** How late the event loop runs (loop-watch.ts). */
+  readonly loop?: LoopWatchStats;
 }
 
 type Kind = "counter" | "gauge";
@@ -76,6 +79,20 @@ export function renderMetrics(m: MetricsInput): string {
     m.store.entriesAppendedTotal,
   );
   metric("tessera_store_bytes", "gauge", "Size of the store's data file.", m.store.storeBytes);
+  if (m.loop) {
+    metric(
+      "tessera_event_loop_delay_max_seconds",
+      "gauge",
+      "Worst event-loop delay over the last second.",
+      m.loop.delayMaxSeconds,
+    );
+    metric(
+      "tessera_event_loop_stalls_total",
+      "counter",
+      "Seconds in which the event loop stalled for half an election timeout or more.",
+      m.loop.stallsTotal,
+    );
+  }
   metric(
     "tessera_log_journal_records",
     "gauge",

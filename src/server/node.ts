@@ -40,6 +40,7 @@ import { clusterHostOf, respAdminOf, respTopologyOf } from "./cluster-admin.js";
 import { HttpServer } from "./http-server.js";
 import { checkNodeLimits } from "./limits.js";
 import { createLogger, type Logger } from "./logger.js";
+import { LoopWatch } from "./loop-watch.js";
 import { renderMetrics } from "./metrics.js";
 import type { NodeConfig } from "./node-config.js";
 import { NodeConfigStore } from "./node-config-store.js";
@@ -77,15 +78,19 @@ export interface RunningNode {
 const SYSTEM_CLOCK: Clock = { nowMs: () => Date.now(), monotonicMs: () => performance.now() };
 const READY_TIMEOUT_MS = 60_000;
 const SHUTDOWN_DRAIN_MS = 5_000;
-/**
- * Raft timing of every range: a 50 ms tick, heartbeats every tick and an
- * election timeout of 10 ticks (randomized to 500–1000 ms), so a lost leader
- * is replaced well within two seconds.
- */
 /** Under the data directory: snapshots being received (scratch, emptied at start). */
 export const SNAPSHOT_STAGING_DIR = "snapshots-incoming";
+/**
+ * Raft timing of every range: a 50 ms tick, heartbeats every tick and an
+ * election timeout of 20 ticks (randomized to 1–2 s, etcd's default), so a
+ * lost leader is replaced within about two seconds. Not shorter: a node's
+ * event loop stalls now and then (a major garbage collection, more so on a
+ * node short of CPU; 250–510 ms were measured with each node held to half a
+ * core under a saturating load), and with 500–1000 ms such a stall made the
+ * followers of every range the node led elect others, node after node.
+ */
 const RAFT_TICK_MS = 50;
-const RAFT_ELECTION_TICKS = 10;
+const RAFT_ELECTION_TICKS = 20;
 const RAFT_HEARTBEAT_TICKS = 1;
 /** How long a restarted node asks the meta leader whether it is still a member. */
 const MEMBERSHIP_CHECK_MS = 3_000;
@@ -199,6 +204,8 @@ export async function startNode(
         electionTick: RAFT_ELECTION_TICKS,
         heartbeatTick: RAFT_HEARTBEAT_TICKS,
       },
+      // A request that finds its range without a leader rides out one election.
+      leaderWaitMs: 2 * (options.tickMs ?? RAFT_TICK_MS) * RAFT_ELECTION_TICKS,
       log: logger,
       // Snapshots being received stream to files here, never whole in memory.
       snapshotStaging: new FileSnapshotStaging(join(store.dataDir, SNAPSHOT_STAGING_DIR)),
@@ -276,6 +283,15 @@ export async function startNode(
       }
     }
 
+    const tickMs = options.tickMs ?? RAFT_TICK_MS;
+    const loopWatch = new LoopWatch({
+      timers: systemTimers,
+      clock,
+      logger,
+      stallWarnMs: (tickMs * RAFT_ELECTION_TICKS) / 2,
+    });
+    loopWatch.start();
+    cleanup.unshift(async () => loopWatch.stop());
     const isReady = () => !stopping && !fatal && nodeReady(host, cluster);
     let resp: RespServer | undefined;
     const http = new HttpServer(
@@ -292,6 +308,7 @@ export async function startNode(
             keyspaces: host.service.keyspaceStats(),
             ready: isReady(),
             bus: bus.stats(),
+            loop: loopWatch.stats(),
           }),
       },
       logger,

@@ -24,8 +24,10 @@ import {
   verbatim,
 } from "../reply.js";
 
-const info: Handler = (ctx) => {
+const info: Handler = async (ctx) => {
   const sections = infoSections(ctx.args.slice(1).map((a) => textArg(a)));
+  // Its key counts read committed state: the writes answered so far first.
+  await ctx.server.service.settled();
   return verbatim(buildInfo(ctx.server, sections));
 };
 

@@ -106,6 +106,9 @@ export class MemoryKvService implements KvService {
     return Promise.resolve(0);
   }
 
+  /** Writes apply at once here: nothing to wait for. */
+  async settled(): Promise<void> {}
+
   keyspaceStats(): readonly KeyspaceStats[] {
     this.expireDue();
     return keyspaceStats(this.store);
