@@ -11,8 +11,8 @@
  *   node --import tsx bench/micro/multi-range-writes.ts [ranges…] [--clients N] [--seconds S]
  *     [--heap-sample PREFIX]
  *
- * Prints, per range count: writes/s, CPU µs per write, Readies and store
- * commits per write, and the heap in use at the end. With --heap-sample, also the bytes allocated per write,
+ * Prints, per range count: writes/s, CPU µs per write, Readies, store
+ * commits and Raft messages per write, and the heap in use at the end. With --heap-sample, also the bytes allocated per write,
  * from V8's sampling heap profiler over the measured window (collected
  * objects included), and writes that profile to PREFIX.<ranges>.heapprofile
  * (Chrome DevTools opens it). Under --cpu-prof it prints the measured window
@@ -82,11 +82,14 @@ async function measure(ranges: number): Promise<void> {
     const stat = () => {
       let readies = 0;
       let batches = 0;
+      let messages = 0;
       for (const h of hosts) {
-        readies += h.stats().readiesTotal;
-        batches += h.stats().batchesTotal;
+        const st = h.stats();
+        readies += st.readiesTotal;
+        batches += st.batchesTotal;
+        messages += st.raftMessagesSentTotal;
       }
-      return { readies, batches };
+      return { readies, batches, messages };
     };
     let writes = 0;
     let running = true;
@@ -151,6 +154,7 @@ async function measure(ranges: number): Promise<void> {
       `ranges ${String(ranges).padStart(3)}: ${Math.round((n * 1000) / (t1 - t0))} writes/s, ` +
         `${(cpu / n).toFixed(1)} µs CPU/write (user ${(c1.user / n).toFixed(1)}, sys ${(c1.system / n).toFixed(1)}), ` +
         `${((s1.readies - s0.readies) / n).toFixed(2)} Readies/write, ${((s1.batches - s0.batches) / n).toFixed(3)} commits/write, ` +
+        `${((s1.messages - s0.messages) / n).toFixed(2)} messages/write, ` +
         `heap ${Math.round(heapUsed / 2 ** 20)} MiB`,
     );
   } finally {

@@ -123,6 +123,20 @@ export class RawNode {
     });
   }
 
+  /**
+   * Proposes every item of `data` as one batch of consecutive entries (one
+   * append per follower for all of them); all or none are accepted.
+   */
+  proposeBatch(data: readonly Uint8Array[]): void {
+    this.raft.step({
+      type: "MsgProp",
+      from: this.id,
+      to: this.id,
+      term: term(0),
+      entries: data.map((d) => ({ term: term(0), index: logIndex(0), type: "normal", data: d })),
+    });
+  }
+
   /** Proposes a configuration change (see Raft.vetConfChange for what is refused). */
   proposeConfChange(cc: ConfChange): void {
     this.raft.step({

@@ -51,6 +51,21 @@ describe("replicated ranges over the bus", () => {
     }
   });
 
+  it("proposes a burst of writes together: one append per follower, not one per write", async () => {
+    const leader = await cluster.leaderOf(USER_RANGE_ID);
+    const before = leader.host.stats().raftMessagesSentTotal;
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => leader.host.service.write(set(`burst${i}`, `${i}`))),
+    );
+    const sent = leader.host.stats().raftMessagesSentTotal - before;
+    // A proposal per write sent each follower an append per write (200 messages).
+    assert.ok(sent < 30, `${sent} Raft messages for 100 writes`);
+    // They took consecutive indexes, in the order they were made.
+    const indexes = results.map((r) => r.index);
+    for (let i = 1; i < indexes.length; i++) assert.equal(indexes[i], indexes[0]! + i);
+    assert.equal(text(await leader.host.service.read(get("burst99"), "strong")), "99");
+  });
+
   it("answers strong reads on the leader from its lease, without a Raft round each", async () => {
     const leader = await cluster.leaderOf(USER_RANGE_ID);
     // Warm: the lease holds once the leader heard from its followers.

@@ -325,6 +325,11 @@ export function bootHost(cfg: HostBootConfig): Boot {
       return h;
     }
     function checkAck(range: RangeId, index: number): void {
+      // The voters the answering replica counts now: a change it applied in the
+      // same event as this answer (round after round, no step between) is not
+      // observed yet, and the write may have committed under it.
+      const info = host.rangeInfo(range);
+      if (info) cfg.monitor.sawVoters(range, info.voters);
       const memo = new Map<NodeId, number | undefined>();
       const termOf = (v: NodeId): number | undefined => {
         if (!memo.has(v)) {
