@@ -9,8 +9,10 @@
  * instrument for the cost of more Raft groups (Readies, messages) per write.
  *
  *   node --import tsx bench/micro/multi-range-writes.ts [ranges…] [--clients N] [--seconds S]
- *     [--heap-sample PREFIX]
+ *     [--windows W] [--heap-sample PREFIX]
  *
+ * With --windows W, first prints W - 1 windows of S seconds measured one after
+ * another (does a write cost more as the logs and the store grow?).
  * Prints, per range count: writes/s, CPU µs per write, Readies, store
  * commits and Raft messages per write, and the heap in use at the end. With --heap-sample, also the bytes allocated per write,
  * from V8's sampling heap profiler over the measured window (collected
@@ -41,6 +43,9 @@ const clients = flag("--clients", 50);
 const heapSampleIndex = args.indexOf("--heap-sample");
 const heapSample = heapSampleIndex === -1 ? undefined : args[heapSampleIndex + 1];
 const seconds = flag("--seconds", 10);
+// Windows of `seconds` measured one after another before the summary: whether
+// a write's cost grows as the logs, tails and store grow.
+const windows = flag("--windows", 1);
 const counts = args
   .filter((a, i) => !a.startsWith("--") && !args[i - 1]?.startsWith("--"))
   .map(Number);
@@ -122,6 +127,18 @@ async function measure(ranges: number): Promise<void> {
         includeObjectsCollectedByMajorGC: true,
         includeObjectsCollectedByMinorGC: true,
       });
+    }
+    for (let i = 1; i < windows; i++) {
+      const [wa, ca, sa, ta] = [writes, cpuUsage(), stat(), performance.now()];
+      await new Promise((r) => setTimeout(r, seconds * 1000));
+      const [wb, cb, sb, tb] = [writes, cpuUsage(ca), stat(), performance.now()];
+      const n = wb - wa;
+      console.log(
+        `  window ${i}: ${Math.round((n * 1000) / (tb - ta))} writes/s, ` +
+          `${((cb.user + cb.system) / n).toFixed(1)} µs CPU/write, ` +
+          `${((sb.readies - sa.readies) / n).toFixed(2)} Readies/write, ` +
+          `heap ${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MiB`,
+      );
     }
     const [w0, c0, s0, t0] = [writes, cpuUsage(), stat(), performance.now()];
     const from = process.hrtime.bigint() / 1000n;

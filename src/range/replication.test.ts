@@ -239,6 +239,24 @@ describe("replicated ranges over the bus", () => {
     }
   });
 
+  it("retries elsewhere the writes a leader accepted just before it handed leadership over", async () => {
+    const incr = { op: "incrby" as const, ks: KS, key: b("handover"), delta: 1n };
+    const leader = await cluster.leaderOf(USER_RANGE_ID);
+    const target = [...cluster.nodes.values()].find((n) => !n.stopped && n !== leader)!;
+    // Accepted in this turn, proposed when the next round collects the range:
+    // by then the transfer is under way and Raft refuses them (surely not applied).
+    const writes = Array.from({ length: 20 }, () => leader.host.service.write(incr));
+    const transfer = leader.host.transferLeader(USER_RANGE_ID, target.id);
+    const replies = await Promise.all(writes);
+    await transfer;
+    const values = replies.map((r) => (r.reply as { v: bigint }).v).sort((x, y) => Number(x - y));
+    assert.deepEqual(
+      values,
+      Array.from({ length: 20 }, (_, i) => BigInt(i + 1)),
+      "each applied once",
+    );
+  });
+
   it("transfers leadership on request from any node", async () => {
     const leader = await cluster.leaderOf(USER_RANGE_ID);
     const target = [...cluster.nodes.values()].find((n) => !n.stopped && n !== leader)!;

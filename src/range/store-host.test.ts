@@ -426,6 +426,8 @@ describe("StoreHost (one node)", () => {
       }
     }
     for (let i = 0; i < 25; i++) await n.host.service.write(set(`load:${i}`, "v"));
+    // A write is answered once its apply ran; the key count is read from durable state.
+    await n.host.service.settled();
     nowMs = 3500;
     const data = (loads: readonly { rangeId: number; opsPerSec: number }[]) =>
       loads.find((l) => l.rangeId === 2)?.opsPerSec;

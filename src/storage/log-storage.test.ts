@@ -6,7 +6,7 @@ import { after, describe, it } from "node:test";
 import { logIndex, nodeId, rangeId, term } from "../lib/index.js";
 import { isLogStorageError } from "../raft/index.js";
 import type { Entry } from "../raft/types.js";
-import { Store as LmdbStore } from "./store.js";
+import { Store as LmdbStore, LOG_TAIL_ENTRIES_MIN, LOG_TAIL_STORE_ENTRIES } from "./store.js";
 import { ONE_VOTER } from "./testing/conf.js";
 
 const dirs: string[] = [];
@@ -56,6 +56,31 @@ describe("RangeLogStorage", () => {
     assert.deepEqual(indexes(log.entries(logIndex(2), logIndex(5), 1e9)), [2, 3, 4]);
     assert.equal(log.term(logIndex(2)), 1);
     assert.equal(log.term(logIndex(0)), 0);
+    await store.close();
+  });
+
+  it("shares the store's tail budget between its ranges, trimming a tail once per many appends", async () => {
+    const { store } = await openStore(4096);
+    const log = store.logStorage(rangeId(1));
+    // One range alone keeps up to its own limit (and a quarter more before a trim).
+    for (let i = 1; i <= 6000; i += 100)
+      await append(
+        store,
+        Array.from({ length: 100 }, (_, k) => entry(i + k, 1)),
+      );
+    assert.ok(log.tailLength >= 4096 && log.tailLength <= 5120, `tail ${log.tailLength}`);
+    // With many ranges, each keeps its share of the store's budget.
+    const ranges = LOG_TAIL_STORE_ENTRIES / LOG_TAIL_ENTRIES_MIN;
+    for (let r = 2; r <= ranges; r++) store.bootstrapRange(rangeId(r), CONF);
+    for (let r = 2; r <= ranges; r++) store.logStorage(rangeId(r));
+    const share = Math.floor(LOG_TAIL_STORE_ENTRIES / ranges);
+    await append(store, [entry(6001, 1)]);
+    assert.equal(log.tailLength, share);
+    // Entries out of the tail are read from the store.
+    assert.deepEqual(indexes(log.entries(logIndex(1), logIndex(4), 1e9)), [1, 2, 3]);
+    // The next appends do not trim at each one.
+    for (let i = 6002; i < 6002 + share / 4; i++) await append(store, [entry(i, 1)]);
+    assert.equal(log.tailLength, share + share / 4);
     await store.close();
   });
 

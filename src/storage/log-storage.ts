@@ -5,8 +5,9 @@
  *
  * The hot path never reads the engine: the hard state, truncated state, applied
  * state and last index live in memory, and so does the tail of the log (the
- * newest `tailEntriesMax` entries), which is what a leader sends to followers
- * and what apply reads. Older entries are read from the engine on demand.
+ * newest entries, as many as the store's `TailBudget` allows this range),
+ * which is what a leader sends to followers and what apply reads. Older
+ * entries are read from the engine on demand.
  *
  * The in-memory state changes only when a StoreBatch that carries this range's
  * writes has committed (see `StoreBatch`), so Raft never sees through this
@@ -37,6 +38,21 @@ import {
 /** Bytes counted per entry on top of its data when limiting reads by size. */
 const ENTRY_OVERHEAD_BYTES = 16;
 
+/**
+ * How many of its newest entries a range keeps in memory. The store shares
+ * one budget between its ranges (store.ts `tailLimit`), so it is asked again
+ * at each trim rather than fixed at construction.
+ */
+export type TailLimit = () => number;
+
+/**
+ * A tail trims only once it holds this fraction of its limit more: one splice
+ * per many appends, where trimming to the limit at every append moved the
+ * whole array for each entry (a range taking about one entry per Ready
+ * trimmed at every Ready). A limit under 4 is kept exactly.
+ */
+const TAIL_SLACK_FRACTION = 0.25;
+
 export interface LogStorageState {
   readonly hardState: HardState;
   readonly truncated: TruncatedState;
@@ -51,16 +67,18 @@ export class RangeLogStorage implements LogStorage {
   private last: LogIndex;
   /** The newest entries, contiguous, ending at `last`. */
   private tail: Entry[] = [];
+  private readonly tailLimit: TailLimit;
 
   constructor(
     readonly rangeId: RangeId,
     private readonly logDb: EngineDb,
     state: LogStorageState,
-    private readonly tailEntriesMax: number,
+    tailEntriesMax: number | TailLimit,
     /** The store's log journal, which holds the newest entries before raft-log does. */
     private readonly journal?: JournalReader,
   ) {
-    assert(tailEntriesMax > 0, "tailEntriesMax must be positive");
+    this.tailLimit = typeof tailEntriesMax === "number" ? () => tailEntriesMax : tailEntriesMax;
+    assert(this.tailLimit() > 0, "the tail limit must be positive");
     this.trunc = state.truncated;
     this.appliedState = state.applied;
     this.last = state.lastIndex;
@@ -203,10 +221,16 @@ export class RangeLogStorage implements LogStorage {
     const tailFirst = this.tailFirst();
     if (this.tail.length > 0 && first >= tailFirst) this.tail.length = first - tailFirst;
     else this.tail = [];
-    this.tail.push(...entries);
+    for (const e of entries) this.tail.push(e);
     this.last = entries[entries.length - 1]!.index;
-    if (this.tail.length > this.tailEntriesMax)
-      this.tail.splice(0, this.tail.length - this.tailEntriesMax);
+    const limit = this.tailLimit();
+    if (this.tail.length > limit + Math.floor(limit * TAIL_SLACK_FRACTION))
+      this.tail.splice(0, this.tail.length - limit);
+  }
+
+  /** Entries held in memory (for stats and tests). */
+  get tailLength(): number {
+    return this.tail.length;
   }
 
   committedHardState(hs: HardState): void {
