@@ -135,7 +135,7 @@ async function measure(ranges: number): Promise<void> {
       const n = wb - wa;
       console.log(
         `  window ${i}: ${Math.round((n * 1000) / (tb - ta))} writes/s, ` +
-          `${((cb.user + cb.system) / n).toFixed(1)} µs CPU/write, ` +
+          `${((cb.user + cb.system) / n).toFixed(1)} µs CPU/write (sys ${(cb.system / n).toFixed(1)}), ` +
           `${((sb.readies - sa.readies) / n).toFixed(2)} Readies/write, ` +
           `heap ${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MiB`,
       );
