@@ -822,15 +822,19 @@ export class Raft {
    * waiting for that Ready. The caller still waits until it applied the index.
    */
   leaseReadIndex(): LogIndex | undefined {
-    if (this.state !== "leader") return undefined;
+    if (this.state !== "leader" || !this.committedEntryInCurrentTerm()) return undefined;
     if (this.trk.isSingleton()) return this.raftLog.committed;
-    if (!this.committedEntryInCurrentTerm() || !this.leaseHolds()) return undefined;
+    if (!this.leaseHolds()) return undefined;
     return this.raftLog.committed;
   }
 
   private handleLeaderReadIndex(m: MsgReadIndex): void {
-    // A single voter needs no confirmation round.
-    if (this.trk.isSingleton()) {
+    // A single voter needs no confirmation round, but it too waits for an entry
+    // of its term to commit (below): unlike etcd, this commit index is not
+    // persisted for every commit (the store lifts it to the applied index on
+    // load), so after a restart it may lag entries committed, applied and
+    // answered before the crash until the new term's first entry commits them.
+    if (this.trk.isSingleton() && this.committedEntryInCurrentTerm()) {
       this.respondToReadIndex(m, this.raftLog.committed);
       return;
     }
@@ -1249,6 +1253,10 @@ export class Raft {
   }
 
   private sendReadIndexResponse(m: MsgReadIndex): void {
+    if (this.trk.isSingleton()) {
+      this.respondToReadIndex(m, this.raftLog.committed);
+      return;
+    }
     const option = m.lease === true && this.leaseHolds() ? "lease-based" : this.readOnly.option;
     switch (option) {
       case "safe":

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { logIndex } from "../lib/index.js";
 import { bytes, Network, text } from "./testing/network.js";
 
 const reads = (nt: Network, id: number) =>
@@ -102,6 +103,32 @@ describe("ReadIndex (thesis §6.4)", () => {
     nt.raw(1).readIndex(bytes("solo"));
     nt.stabilize();
     assert.deepEqual(reads(nt, 1), [["solo", 1]]);
+  });
+
+  it("a single voter whose commit index lags its log answers a read only once an entry of its term committed", () => {
+    const nt = new Network(1);
+    nt.campaign(1);
+    nt.propose(1, "a");
+    nt.propose(1, "b");
+    const n = nt.node(1);
+    // Tessera's store persists the commit index only with a new term or vote
+    // (loading lifts it to the applied index), so a crash between answering
+    // writes and persisting their apply restarts the node with its commit
+    // index behind entries it answered: here, behind "a" and "b".
+    const { hardState } = n.storage.initialState();
+    assert.equal(hardState.commit, 3);
+    n.storage.setHardState({ ...hardState, commit: logIndex(1) });
+    n.restart();
+    nt.raw(1).campaign();
+    while (nt.raw(1).raft.state !== "leader") n.handleReady(nt.raw(1).ready());
+    // Its term's first entry is not durable yet, so its commit index still lags.
+    assert.equal(nt.raw(1).raft.raftLog.committed, 1);
+    assert.equal(nt.raw(1).raft.leaseReadIndex(), undefined);
+    nt.raw(1).readIndex(bytes("r"));
+    nt.stabilize();
+    // Answered at the new term's entry, which commits "a" and "b" too (not at 1).
+    assert.deepEqual(reads(nt, 1), [["r", 4]]);
+    assert.equal(nt.raw(1).raft.leaseReadIndex(), 4);
   });
 });
 

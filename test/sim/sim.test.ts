@@ -28,9 +28,16 @@ const SEEDS = Number(process.env.TESSERA_SIM_SEEDS ?? 200);
  * elected while its own removal from a two-voter range was pending, which
  * committed that removal and dropped its replica before the other voter
  * learned the commit: the survivor waited forever for its vote (the removed
- * leader now lingers until another leads, replica.ts `Lingering`).
+ * leader now lingers until another leads, replica.ts `Lingering`); 36, a
+ * false alarm of the durability check, which had not yet seen the voter
+ * removal the answering replica applied in the same event; 1328, a lone
+ * voter that answered a write, crashed before its apply was durable, and
+ * after restarting served a read at its commit index, which (not persisted
+ * for every commit) lagged that write until its new term's first entry
+ * committed: a lone voter now waits for that entry too (raft.ts
+ * `handleLeaderReadIndex`).
  */
-const FOUND_BUGS = [855, 1597, 1903, 5745, 7291, 10270, 30338];
+const FOUND_BUGS = [36, 855, 1328, 1597, 1903, 5745, 7291, 10270, 30338];
 
 describe("cluster simulator (test/sim)", () => {
   it(`keeps every invariant and stays linearizable on ${SEEDS} seeds of real StoreHost clusters`, async () => {
