@@ -40,6 +40,8 @@ export interface ReplicaOptions {
   readonly timing: RaftTiming;
   /** Asks the scheduler to process this replica's work soon. */
   readonly wake: () => void;
+  /** Runs the ticks the clock says are due (scheduler.ts `catchUp`): before a lease is relied on. */
+  readonly catchUpTicks: () => void;
   /**
    * Log entries kept behind the applied index (and the slowest healthy
    * follower) when the log is truncated (default 10 000).

@@ -245,6 +245,7 @@ export class Replica {
   private readonly limits: ReplicaLimits;
   /** Asks the scheduler for a round (see `wake` for the one that also keeps this replica awake). */
   private readonly wakeScheduler: () => void;
+  private readonly catchUpTicks: () => void;
   private readonly logEntriesKeep: number;
   private readonly logBytesKeep: number;
   /** Bytes of entries appended to the log since this replica started. */
@@ -325,6 +326,7 @@ export class Replica {
     this.hlc = options.hlc;
     this.limits = options.limits;
     this.wakeScheduler = options.wake;
+    this.catchUpTicks = options.catchUpTicks;
     this.logEntriesKeep = options.logEntriesKeep ?? LOG_ENTRIES_KEEP_DEFAULT;
     this.logBytesKeep = options.logBytesKeep ?? LOG_BYTES_KEEP_DEFAULT;
     this.localReadsWhenAlone = options.localReadsWhenAlone ?? true;
@@ -500,9 +502,12 @@ export class Replica {
         // A leader whose lease holds answers at once, as its next Ready would,
         // without a scheduler round: with many ranges, reads spread over them
         // would otherwise cost a Raft Ready each. Woken first: a sleeping
-        // leader forgets its lease as it wakes.
+        // leader forgets its lease as it wakes. The lease counts ticks, so the
+        // ticks the clock says are due run first (a process stopped for seconds
+        // reads its clients' requests before its late tick timer fires).
         this.quietTicks = 0;
         if (this.quiesced) this.unquiesce();
+        this.catchUpTicks();
         const index = this.node.raft.leaseReadIndex();
         if (index !== undefined) return Promise.resolve(index);
       }

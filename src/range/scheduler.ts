@@ -43,6 +43,18 @@
  * next round: its span's data and its Raft state are deleted in that round's
  * batch, and it leaves the scheduler once the batch is durable.
  *
+ * Ticks keep to the monotonic clock. A timer that fires late (the process was
+ * stopped, or the event loop stalled for a long collection) ticks once, but
+ * Raft's leases count ticks: a leader stopped for seconds would wake believing
+ * its followers answered a tick ago, and serve lease reads from a state a new
+ * leader has since moved on from. So each tick first counts the tick periods
+ * that have passed since the last (`catchUp`), up to `TICKS_CATCH_UP_MAX`, and
+ * ticks the awake replicas that many times; ticks never run ahead of the
+ * clock, so a follower never stops refusing votes early. A lease read also
+ * catches up first (`Replica.readPoint`, and each round before it asks Raft
+ * for read points): after a stop, a client's request can be read before the
+ * late timer runs.
+ *
  * A failed commit is fatal (the store's state and Raft's would diverge): the
  * scheduler stops and reports it to `onFatal`.
  */
@@ -66,6 +78,13 @@ import type { RaftTransport } from "./transport.js";
 export const GATHER_READIES_MIN = 8;
 /** The pause after a round of many ranges' Readies. */
 export const GATHER_MS = 1;
+/**
+ * The most ticks one catch-up runs, in election timeouts: two let a leader
+ * that was stopped that long see its lease lapse and CheckQuorum depose it.
+ * A longer stop counts as this long (the ticks beyond are dropped, which only
+ * delays what they would have set off).
+ */
+export const TICKS_CATCH_UP_ELECTIONS = 2;
 
 export interface SchedulerOptions {
   /** This node (the sender of liveness pings). */
@@ -99,6 +118,8 @@ export interface SchedulerStats {
   readonly gatherPausesTotal: number;
   /** Replica ticks (one awake replica ticked once), over all ticks. */
   readonly replicaTicksTotal: number;
+  /** Ticks run to catch up with the clock, beyond one per timer (a stopped process, a stalled loop). */
+  readonly ticksCaughtUpTotal: number;
   /** Raft messages of ranges sent (liveness pings not included). */
   readonly raftMessagesSentTotal: number;
   /** Node-level liveness pings sent. */
@@ -122,7 +143,10 @@ export class StoreScheduler {
   private stopped = false;
   /** A round is waiting for its store commit (see `tick`). */
   private committing = false;
+  /** The monotonic time the ticks run has reached: a whole number of tick periods since start. */
+  private tickedToMs = 0;
   private rounds = 0;
+  private lateTicks = 0;
   private batches = 0;
   private readies = 0;
   private gatherPauses = 0;
@@ -163,8 +187,26 @@ export class StoreScheduler {
   }
 
   start(): void {
-    this.timer = this.options.timers.every(this.options.tickMs, () => this.tick());
+    this.tickedToMs = this.options.clock.monotonicMs();
+    this.timer = this.options.timers.every(this.options.tickMs, () => this.catchUp());
     this.wake();
+  }
+
+  /**
+   * Runs the ticks due by the monotonic clock since the last (see the header):
+   * none if less than a tick period passed, at most `TICKS_CATCH_UP_ELECTIONS`
+   * election timeouts' worth.
+   */
+  catchUp(): void {
+    if (this.stopped || this.timer === undefined) return;
+    const { tickMs, electionTick } = this.options;
+    const now = this.options.clock.monotonicMs();
+    const due = Math.floor((now - this.tickedToMs) / tickMs);
+    if (due <= 0) return;
+    const n = Math.min(due, TICKS_CATCH_UP_ELECTIONS * electionTick);
+    this.tickedToMs = n === due ? this.tickedToMs + due * tickMs : now;
+    if (n > 1) this.lateTicks += n - 1;
+    for (let i = 0; i < n; i++) this.tick();
   }
 
   /**
@@ -247,6 +289,7 @@ export class StoreScheduler {
       readiesTotal: this.readies,
       gatherPausesTotal: this.gatherPauses,
       replicaTicksTotal: this.replicaTicks,
+      ticksCaughtUpTotal: this.lateTicks,
       raftMessagesSentTotal: this.messagesSent,
       livenessPingsTotal: this.liveness.pingsTotal,
       rangesTotal: this.replicas.size,
@@ -323,6 +366,8 @@ export class StoreScheduler {
   /** One round; returns how many Readies it carried. */
   private async round(): Promise<number> {
     this.rounds++;
+    // Before read points are asked for: a lease must be judged by the clock.
+    this.catchUp();
     const due: Replica[] = [];
     for (const r of this.dirty) if (this.replicas.get(r.rangeId) === r) due.push(r);
     this.dirty = new Set();

@@ -112,6 +112,8 @@ export interface StoreHostStats {
   readonly rangesQuiesced: number;
   /** Replica ticks over all ticks (one awake replica ticked once). */
   readonly replicaTicksTotal: number;
+  /** Ticks run to catch up with the clock after a late tick timer (scheduler.ts `catchUp`). */
+  readonly ticksCaughtUpTotal: number;
   /** Raft messages of ranges this node sent (node liveness pings not included). */
   readonly raftMessagesSentTotal: number;
   /** Times the load meter sampled every range's ops counter (once a second at most). */
@@ -472,6 +474,7 @@ export class StoreHost {
       rangesTotal: s.rangesTotal,
       rangesQuiesced: s.rangesQuiesced,
       replicaTicksTotal: s.replicaTicksTotal,
+      ticksCaughtUpTotal: s.ticksCaughtUpTotal,
       raftMessagesSentTotal: s.raftMessagesSentTotal,
       loadSamplesTotal: this.loadSamplesTotal,
     };
@@ -515,6 +518,7 @@ export class StoreHost {
       limits: o.limits,
       timing: this.timing,
       wake: () => this.scheduler.wake(id),
+      catchUpTicks: () => this.scheduler.catchUp(),
       ...(o.logEntriesKeep !== undefined ? { logEntriesKeep: o.logEntriesKeep } : {}),
       ...(o.logBytesKeep !== undefined ? { logBytesKeep: o.logBytesKeep } : {}),
       ...(o.localReadsWhenAlone !== undefined

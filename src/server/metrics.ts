@@ -135,6 +135,12 @@ export function renderMetrics(m: MetricsInput): string {
     "Raft ticks of awake replicas (an asleep range is not ticked).",
     m.host.replicaTicksTotal,
   );
+  metric(
+    "tessera_raft_ticks_caught_up_total",
+    "counter",
+    "Ticks run to catch up with the monotonic clock after a late tick timer (a stopped process, a stalled event loop).",
+    m.host.ticksCaughtUpTotal,
+  );
   metric("tessera_ranges", "gauge", "Replicas hosted by this node.", m.host.rangesTotal);
   metric(
     "tessera_ranges_quiesced",

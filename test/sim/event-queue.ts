@@ -7,8 +7,9 @@
 import { MinHeap } from "../../src/lib/index.js";
 
 export interface SimEvent {
-  readonly atMs: number;
-  readonly seq: number;
+  /** When it runs; a stall of its owner moves it later (world.ts `stall`). */
+  atMs: number;
+  seq: number;
   /** Who the event belongs to (a node id, "net", "world"), for the trace. */
   readonly owner: string;
   readonly label: string;

@@ -30,6 +30,7 @@ interface Args {
   worker?: { index: number; of: number };
   stopOnFailure: boolean;
   damageAll: boolean;
+  noPauses: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -40,6 +41,7 @@ function parseArgs(argv: readonly string[]): Args {
     mode: "host",
     stopOnFailure: false,
     damageAll: false,
+    noPauses: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
@@ -75,6 +77,9 @@ function parseArgs(argv: readonly string[]): Args {
       case "--damage-all":
         a.damageAll = true;
         break;
+      case "--no-pauses":
+        a.noPauses = true;
+        break;
       case "--help":
         console.log(USAGE);
         process.exit(0);
@@ -109,10 +114,11 @@ network, disk and clock, checked for safety, convergence and linearizability.
   --knob NAME         run with a deliberately broken variant (it must be caught)
   --trace             print a readable trace of the seed
   --damage-all        corrupt a block on every seed
+  --no-pauses         no process pauses (a seed runs as it did before they existed)
   --stop-on-failure   stop at the first failing seed`;
 
 function replayCommand(seed: number, a: Args): string {
-  return `npm run sim -- --seed ${seed}${a.knob ? ` --knob ${a.knob}` : ""}${a.mode !== "host" ? ` --mode ${a.mode}` : ""}${a.damageAll ? " --damage-all" : ""}`;
+  return `npm run sim -- --seed ${seed}${a.knob ? ` --knob ${a.knob}` : ""}${a.mode !== "host" ? ` --mode ${a.mode}` : ""}${a.damageAll ? " --damage-all" : ""}${a.noPauses ? " --no-pauses" : ""}`;
 }
 
 async function one(a: Args, seed: number): Promise<void> {
@@ -120,6 +126,7 @@ async function one(a: Args, seed: number): Promise<void> {
     seed,
     mode: a.mode,
     damageAll: a.damageAll,
+    noPauses: a.noPauses,
     ...(a.knob ? { knob: a.knob } : {}),
     ...(a.trace ? { trace: (line: string) => console.log(line) } : {}),
   });
@@ -143,6 +150,7 @@ async function many(a: Args): Promise<void> {
       seed: s,
       mode: a.mode,
       damageAll: a.damageAll,
+      noPauses: a.noPauses,
       ...(a.knob ? { knob: a.knob } : {}),
     });
     if (a.worker) process.send?.({ seed: s, ok: r.ok, failure: r.failure?.split("\n")[0] });

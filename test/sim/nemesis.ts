@@ -1,7 +1,7 @@
 /**
  * The nemesis: the schedule of faults of one seed. Each kind of fault (crash
  * and restart, partitions symmetric and asymmetric, clogged links, clock
- * jumps, disk corruption) fires at exponential intervals with the seed's own
+ * jumps, process pauses, disk corruption) fires at exponential intervals with the seed's own
  * mean, and every fault undoes itself after a while; `healAll` ends them all
  * for the final convergence phase.
  */
@@ -21,6 +21,7 @@ export interface NemesisStats {
   reconfigurations: number;
   splits: number;
   merges: number;
+  pauses: number;
 }
 
 export class Nemesis {
@@ -35,6 +36,7 @@ export class Nemesis {
     reconfigurations: 0,
     splits: 0,
     merges: 0,
+    pauses: 0,
   };
 
   constructor(
@@ -55,6 +57,26 @@ export class Nemesis {
     this.every(this.swarm.reconfigureEveryMs, "reconfigure", () => this.reconfigure());
     this.every(this.swarm.splitEveryMs, "split", () => this.split());
     this.every(this.swarm.splitEveryMs * 1.5, "merge", () => this.merge());
+    // Last: a seed without pauses draws what it drew before they existed.
+    this.every(this.swarm.pauseEveryMs, "pause", () => this.pause());
+  }
+
+  /**
+   * Stops a node (a leader half the time) for 0.2–4.2 s, as SIGSTOP does: it
+   * runs nothing, while its clock, its peers and its clients go on. Long
+   * enough, often, for the others to elect a new leader while a stopped one
+   * still counts itself leader.
+   */
+  private pause(): void {
+    const up = this.nodes.filter((n) => n.isUp);
+    if (up.length === 0) return;
+    const n =
+      (this.rng.float() < 0.5 ? this.aLeader() : undefined) ??
+      (up[this.rng.intn(up.length)] as SimNode);
+    const ms = 200 + this.rng.intn(4000);
+    this.stats.pauses++;
+    this.world.stall(`n${n.id}`, this.world.nowMs + ms);
+    this.world.note("nemesis", `pause n${n.id} for ${ms} ms`);
   }
 
   /** Merges some range into its left neighbour, through some node that is up. */
@@ -136,6 +158,8 @@ export class Nemesis {
   /** Crashes `n` (its disk may lose an unsynced tail, or be corrupted) and restarts it later. */
   private crashOne(n: SimNode): void {
     this.stats.crashes++;
+    // A stopped process can be killed: it is gone at once.
+    this.world.unstall(`n${n.id}`);
     n.crash();
     if (this.swarm.corruptionEnabled && this.rng.float() < 0.3) {
       const what = n.disk.corruptOne();

@@ -95,9 +95,12 @@ export class RaftKvNode {
   >();
   private lastLeaderTerm = -1;
   private readonly appliedProposals = new Set<string>();
+  /** The monotonic time the ticks run have reached (see `catchUp`). */
+  private tickedToMs: number;
 
   constructor(private readonly o: RaftKvNodeOptions) {
     this.id = o.id;
+    this.tickedToMs = o.clock.monotonicMs();
     this.journal = o.engine.db("raft-journal");
     this.storage.bootstrap({ ...EMPTY_CONF_STATE, voters: [...o.voters] });
     const { records, nextSeq } = readJournal(this.journal); // throws CORRUPTION
@@ -143,7 +146,7 @@ export class RaftKvNode {
     });
     o.timers.every(o.tickMs, () => {
       if (this.stopped) return;
-      this.guard(() => this.node.tick());
+      this.catchUp();
       this.schedule();
     });
     this.schedule();
@@ -196,8 +199,24 @@ export class RaftKvNode {
     });
   }
 
+  /**
+   * Runs the ticks the monotonic clock says are due, as the range layer's
+   * scheduler does (src/range/scheduler.ts `catchUp`): a lease counts ticks,
+   * and a timer that fired late after a pause ticks only once.
+   */
+  private catchUp(): void {
+    const now = this.o.clock.monotonicMs();
+    const due = Math.floor((now - this.tickedToMs) / this.o.tickMs);
+    if (due <= 0) return;
+    const n = Math.min(due, 2 * this.node.raft.config.electionTick);
+    this.tickedToMs = n === due ? this.tickedToMs + due * this.o.tickMs : now;
+    for (let i = 0; i < n; i++) this.guard(() => this.node.tick());
+  }
+
   read(cmd: ReadCommand): Promise<KvReply> {
     const ctx = `${this.proposalBase.toString(16)}.r${this.nextProposal++}`;
+    // Before a lease is judged: the clock may have run on without ticks.
+    this.catchUp();
     return new Promise<KvReply>((resolve, reject) => {
       try {
         this.node.readIndex(new TextEncoder().encode(ctx), { mode: this.o.readMode });

@@ -35,6 +35,8 @@ export interface SeedOptions {
   readonly damageAll?: boolean;
   /** Search steps for shrinking a violation to a small core. */
   readonly lincheckShrinkStepsMax?: number;
+  /** No process pauses, whatever the seed draws: a seed runs as it did before pauses existed. */
+  readonly noPauses?: boolean;
 }
 
 export interface SeedResult {
@@ -57,7 +59,8 @@ class SeedFailure extends Error {}
 export async function runSeed(o: SeedOptions): Promise<SeedResult> {
   const world = new World(o.seed);
   world.tracer = o.trace;
-  const swarm = drawSwarm(world.rng.fork());
+  const drawn = drawSwarm(world.rng.fork());
+  const swarm = o.noPauses ? { ...drawn, pauseEveryMs: Number.POSITIVE_INFINITY } : drawn;
   const monitor = new SafetyMonitor();
   const network = new SimNetwork(world, { ...swarm.network });
   const ids: NodeId[] = Array.from({ length: swarm.nodeCount }, (_, i) => nodeId(i + 1));

@@ -38,6 +38,16 @@ const SEEDS = Number(process.env.TESSERA_SIM_SEEDS ?? 200);
  * `handleLeaderReadIndex`).
  */
 const FOUND_BUGS = [36, 855, 1328, 1597, 1903, 5745, 7291, 10270, 30338];
+/**
+ * Seeds found after process pauses joined the nemesis, run with them: 258, a
+ * leader stopped for 2.5 s (as SIGSTOP stops it) that resumed, read a
+ * client's GET before its late tick timer fired and answered it from its
+ * lease, which counted one tick where 50 had passed: a write the new leader
+ * had acknowledged meanwhile was missing (scheduler.ts `catchUp` now runs the
+ * ticks the clock says are due before any lease is judged). The chaos test
+ * found it first, against real processes.
+ */
+const PAUSE_BUGS = [258];
 
 describe("cluster simulator (test/sim)", () => {
   it(`keeps every invariant and stays linearizable on ${SEEDS} seeds of real StoreHost clusters`, async () => {
@@ -46,8 +56,13 @@ describe("cluster simulator (test/sim)", () => {
     assert.equal(r.failures, 0, r.output.slice(-4000));
   });
 
-  it(`keeps them on the seeds that found bugs before (${FOUND_BUGS.join(", ")})`, async () => {
+  it(`keeps them on the seeds that found bugs before (${[...FOUND_BUGS, ...PAUSE_BUGS].join(", ")})`, async () => {
+    // The older ones as they ran when they found theirs, before pauses existed.
     for (const seed of FOUND_BUGS) {
+      const r = await runSimCli(["--seeds", "1", "--from", String(seed), "--no-pauses"]);
+      assert.equal(r.failures, 0, r.output.slice(-4000));
+    }
+    for (const seed of PAUSE_BUGS) {
       const r = await runSimCli(["--seeds", "1", "--from", String(seed)]);
       assert.equal(r.failures, 0, r.output.slice(-4000));
     }

@@ -53,6 +53,12 @@ export interface SwarmConfig {
   readonly readOnlyOption: "safe" | "lease-based";
   /** Raft level: bytes per append message (1: one entry per message, which slows catch-up to a crawl). */
   readonly raftMsgBytesMax: number;
+  /**
+   * Mean time between process pauses: a node stops for a while (SIGSTOP, a
+   * VM frozen, a very long collection) with its clock running on, then
+   * resumes with everything that arrived meanwhile.
+   */
+  readonly pauseEveryMs: number;
 }
 
 /** The store's sub-databases whose values carry no checksum yet. */
@@ -103,5 +109,6 @@ export function drawSwarm(rng: SeededRng): SwarmConfig {
     // Drawn last, so the draws above stay what they were for every seed.
     splitEveryMs: chance(rng, 0.4) ? never : 700 + rng.intn(3000),
     powerLossShare: chance(rng, 0.5) ? 0 : 0.1 + rng.float() * 0.3,
+    pauseEveryMs: chance(rng, 0.5) ? never : 1000 + rng.intn(5000),
   };
 }

@@ -103,14 +103,33 @@ export class Workload {
       this.world.after(1, `c${client}`, "refused", () => finish("fail"));
       return;
     }
-    const p = isRead(input) ? runtime.read(cmd.get(input.key)) : runtime.write(toWrite(input));
-    p.then(
-      (reply) => finish("ok", toOutput(reply)),
-      (e: unknown) => {
-        if (isRead(input)) finish("fail");
-        else finish(isTesseraError(e) && NOT_HAPPENED.has(e.code) ? "fail" : "info");
-      },
-    );
+    const send = (): void => {
+      const p = isRead(input) ? runtime.read(cmd.get(input.key)) : runtime.write(toWrite(input));
+      p.then(
+        (reply) => finish("ok", toOutput(reply)),
+        (e: unknown) => {
+          if (isRead(input)) finish("fail");
+          else finish(isTesseraError(e) && NOT_HAPPENED.has(e.code) ? "fail" : "info");
+        },
+      );
+    };
+    // A stopped node reads the request when it resumes, among what else
+    // arrived meanwhile: in the order it came, or (as the event loop may pick
+    // the client's socket first) before all of it, its late timers included.
+    const owner = `n${node.id}`;
+    const until = this.world.stalledUntil(owner);
+    if (until === undefined) {
+      send();
+      return;
+    }
+    const incarnation = node.incarnation;
+    const first = this.rng.float() < 0.5;
+    const at = first ? until - 0.001 : until;
+    this.world.at(at, first ? `c${client}` : owner, `request from c${client}`, () => {
+      // Killed meanwhile: the request died unread with the connection.
+      if (node.incarnation !== incarnation || node.runtime !== runtime) finish("fail");
+      else send();
+    });
   }
 
   private draw(): KvInput {
