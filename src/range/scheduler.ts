@@ -47,13 +47,14 @@
  * stopped, or the event loop stalled for a long collection) ticks once, but
  * Raft's leases count ticks: a leader stopped for seconds would wake believing
  * its followers answered a tick ago, and serve lease reads from a state a new
- * leader has since moved on from. So each tick first counts the tick periods
- * that have passed since the last (`catchUp`), up to `TICKS_CATCH_UP_MAX`, and
- * ticks the awake replicas that many times; ticks never run ahead of the
- * clock, so a follower never stops refusing votes early. A lease read also
- * catches up first (`Replica.readPoint`, and each round before it asks Raft
- * for read points): after a stop, a client's request can be read before the
- * late timer runs.
+ * leader has since moved on from. So `catchUp` counts the tick periods that
+ * passed since the last tick and ticks the awake replicas that many times (at
+ * most `TICKS_CATCH_UP_ELECTIONS` election timeouts' worth); ticks never run
+ * ahead of the clock, so a follower never stops refusing votes early. The
+ * timer calls it, and so does whatever may come first after a stop, before it
+ * acts: a lease read (`Replica.readPoint`), a round (before it asks Raft for
+ * read points), and the Raft messages that arrive (StoreHost), so that the
+ * time that passed is counted before what arrived meanwhile.
  *
  * A failed commit is fatal (the store's state and Raft's would diverge): the
  * scheduler stops and reports it to `onFatal`.

@@ -620,6 +620,8 @@ export class StoreHost {
   private serve(bus: Bus, service: ReplicatedKvService): void {
     bus.onRaft((from, id, messages) => {
       if (this.stopped || messages.length === 0) return;
+      // The ticks due first: after a stop, time passed before these arrived.
+      this.scheduler.catchUp();
       // Any traffic shows the sender alive; a liveness ping is nothing more.
       this.scheduler.heardFrom(from);
       if (id === LIVENESS_RANGE_ID) return;

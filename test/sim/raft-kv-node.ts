@@ -136,6 +136,8 @@ export class RaftKvNode {
     );
     o.bus.onRaft((_from, _range, msgs) => {
       if (this.stopped) return;
+      // The ticks due first, as the range layer does: time passed before these arrived.
+      this.catchUp();
       this.guard(() => {
         for (const m of msgs) this.stepSafely(m);
       });
