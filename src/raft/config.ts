@@ -8,7 +8,15 @@
  * lease-based reads require CheckQuorum (the lease is only sound if the leader
  * steps down when it loses touch with a quorum; thesis §6.4.1).
  */
-import { type LogIndex, logIndex, type NodeId, type Rng, TesseraError } from "../lib/index.js";
+import {
+  type LogIndex,
+  logIndex,
+  type NodeId,
+  type Rng,
+  type Term,
+  TesseraError,
+  term,
+} from "../lib/index.js";
 
 /** "safe": ReadIndex confirms leadership with a heartbeat round. "lease-based": trusts the leader lease. */
 export type ReadOnlyOption = "safe" | "lease-based";
@@ -86,6 +94,17 @@ export interface Config {
   readonly skipHeartbeatsWhileAppending?: boolean;
   /** The source of every random choice (election timeouts). */
   readonly rng: Rng;
+  /**
+   * A log position this node's votes must not go below: it grants a vote
+   * (or pre-vote) only to a candidate whose last entry is at least as up to
+   * date as this too, whatever its own log holds. For a replica created anew
+   * where an earlier replica of the group was destroyed (removed): the old
+   * one may have been part of the quorum that committed entries up to this
+   * position, and a stale candidate still counting this node in its
+   * configuration must not win its vote with a log that lacks them (the
+   * quorum intersection Raft's election restriction rests on). None when absent.
+   */
+  readonly voteFloor?: { readonly index: LogIndex; readonly term: Term };
   /** TEST-ONLY deliberate bugs (see `RaftTestingKnobs`); off when absent. */
   readonly testingKnobs?: RaftTestingKnobs;
 }
@@ -150,6 +169,7 @@ export function validateConfig(c: Config): ResolvedConfig {
     commitOnHeartbeat: c.commitOnHeartbeat ?? false,
     skipHeartbeatsWhileAppending: c.skipHeartbeatsWhileAppending ?? false,
     rng: c.rng,
+    voteFloor: c.voteFloor ?? { index: logIndex(0), term: term(0) },
     testingKnobs: c.testingKnobs ?? {},
   };
 }

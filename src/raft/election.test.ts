@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Network } from "./testing/network.js";
+import { newTestRaft, newTestStorage } from "./testing/raft-harness.js";
 
 const raft = (nt: Network, id: number) => nt.node(id).node.raft;
 
@@ -193,5 +194,44 @@ describe("CheckQuorum (thesis §6.2)", () => {
     nt.tick(5);
     assert.equal(raft(nt, 1).lead, l);
     nt.checkSafety();
+  });
+});
+
+describe("vote floor (a replica made where an earlier one was destroyed)", () => {
+  // The destroyed replica's log reached index 5 in term 2; this one's is empty.
+  const floor = { voteFloor: { index: 5, term: 2 } } as never;
+  const vote = (type: "MsgVote" | "MsgPreVote", index: number, logTerm: number) =>
+    ({ type, from: 1, to: 2, term: 3, index, logTerm, transfer: false }) as never;
+  const answer = (r: ReturnType<typeof newTestRaft>) => {
+    const all = [...r.msgs, ...r.msgsAfterAppend];
+    r.msgs = [];
+    r.msgsAfterAppend = [];
+    const resp = all.find((m) => m.type === "MsgVoteResp" || m.type === "MsgPreVoteResp");
+    assert.ok(resp, "no vote response");
+    return (resp as { reject: boolean }).reject ? "reject" : "grant";
+  };
+
+  it("refuses a candidate whose log is behind the floor, though ahead of its own", () => {
+    const r = newTestRaft(2, newTestStorage(), floor);
+    r.step(vote("MsgPreVote", 4, 2));
+    assert.equal(answer(r), "reject");
+    r.step(vote("MsgVote", 4, 2));
+    assert.equal(answer(r), "reject");
+    assert.equal(r.vote, 0);
+  });
+
+  it("grants a candidate at or past the floor", () => {
+    const r = newTestRaft(2, newTestStorage(), floor);
+    r.step(vote("MsgVote", 5, 2));
+    assert.equal(answer(r), "grant");
+    const later = newTestRaft(2, newTestStorage(), floor);
+    later.step(vote("MsgVote", 1, 3));
+    assert.equal(answer(later), "grant");
+  });
+
+  it("changes nothing without a floor", () => {
+    const r = newTestRaft(2);
+    r.step(vote("MsgVote", 4, 2));
+    assert.equal(answer(r), "grant");
   });
 });

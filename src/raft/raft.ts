@@ -642,7 +642,10 @@ export class Raft {
       (this.vote === NONE && this.lead === NONE) ||
       (m.type === "MsgPreVote" && m.term > this.term);
     const respType = m.type === "MsgVote" ? "MsgVoteResp" : "MsgPreVoteResp";
-    if (canVote && this.raftLog.isUpToDate(m.index, m.logTerm)) {
+    const floor = this.config.voteFloor;
+    const aboveFloor =
+      m.logTerm > floor.term || (m.logTerm === floor.term && m.index >= floor.index);
+    if (canVote && aboveFloor && this.raftLog.isUpToDate(m.index, m.logTerm)) {
       // Granted responses carry the candidate's term, so a pre-candidate can count them.
       this.send({ type: respType, to: m.from, term: m.term, reject: false });
       if (m.type === "MsgVote") {
@@ -654,7 +657,11 @@ export class Raft {
         this.vote = m.from;
       }
     } else {
-      this.send({ type: respType, to: m.from, term: this.term, reject: true });
+      // A node still at term 0 (a replica just made, held back by its vote
+      // floor) refuses a pre-vote in the candidate's term: the answer counts
+      // there, and vote messages always carry a term.
+      const t = this.term === 0 ? m.term : this.term;
+      this.send({ type: respType, to: m.from, term: t, reject: true });
     }
   }
 

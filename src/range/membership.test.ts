@@ -44,5 +44,14 @@ describe("removing a range's leader", () => {
     assert.equal(text(await n2.host.service.read(get("before"), "strong")), "1");
     await n2.host.service.write(set("after", "2"));
     assert.equal(text(await n2.host.service.read(get("after"), "strong")), "2");
+
+    // What the dropped replica's log reached outlives it, as the vote floor
+    // of any replica of the range node 1 makes later (removed-ranges.ts):
+    // at least the entry that removed it, which it applied.
+    const floor = n1.store.removedPosition(USER_RANGE_ID);
+    assert.ok(floor !== undefined, "no log position kept for the dropped replica");
+    const survivor = n2.store.logStorage(USER_RANGE_ID);
+    assert.ok(floor.index >= 3 && floor.index <= survivor.lastIndex(), `floor ${floor.index}`);
+    assert.equal(floor.term, survivor.term(floor.index));
   });
 });

@@ -4,7 +4,7 @@
  * Raft timing and the limits it enforces on proposals and reads.
  */
 import type { Clock, HlcClock, NodeId, RangeId, Rng } from "../lib/index.js";
-import type { KvView, RangeLogStorage } from "../storage/index.js";
+import type { KvView, LogPosition, RangeLogStorage } from "../storage/index.js";
 import type { TestingKnobs } from "./host-types.js";
 import type { AppliedMerge, AppliedSplit } from "./replica.js";
 
@@ -42,6 +42,11 @@ export interface ReplicaOptions {
   readonly wake: () => void;
   /** Runs the ticks the clock says are due (scheduler.ts `catchUp`): before a lease is relied on. */
   readonly catchUpTicks: () => void;
+  /**
+   * Where the log of a replica of this range destroyed on this node before
+   * reached: this one votes no lower (storage removed-ranges.ts).
+   */
+  readonly voteFloor?: LogPosition;
   /**
    * Log entries kept behind the applied index (and the slowest healthy
    * follower) when the log is truncated (default 10 000).

@@ -354,6 +354,7 @@ export class Replica {
         skipHeartbeatsWhileAppending: true,
         readOnlyOption: "safe",
         rng: options.rng,
+        ...(options.voteFloor ? { voteFloor: options.voteFloor } : {}),
       },
       options.log,
     );

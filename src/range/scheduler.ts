@@ -69,7 +69,15 @@ import {
   type Timers,
 } from "../lib/index.js";
 import type { Message } from "../raft/index.js";
-import type { Store } from "../storage/index.js";
+import {
+  decodeRemovedPosition,
+  encodeRemovedPosition,
+  type LogPosition,
+  laterPosition,
+  type RangeLogStorage,
+  removedRangeKey,
+  type Store,
+} from "../storage/index.js";
 import { LIVENESS_RANGE_ID, PeerLiveness } from "./quiesce-liveness.js";
 import type { CollectedReady, Replica } from "./replica.js";
 import type { SpanWork } from "./span-work.js";
@@ -86,6 +94,12 @@ export const GATHER_MS = 1;
  * delays what they would have set off).
  */
 export const TICKS_CATCH_UP_ELECTIONS = 2;
+
+/** The last entry `log` holds (its snapshot's position when it holds none). */
+function lastPosition(log: RangeLogStorage): LogPosition {
+  const index = log.lastIndex();
+  return { index, term: log.term(index) };
+}
 
 export interface SchedulerOptions {
   /** This node (the sender of liveness pings). */
@@ -408,8 +422,17 @@ export class StoreScheduler {
       // span is clear, nothing may take this replica for one that holds the range
       // (a merge checks the records of the range it absorbs).
       const clearing = this.options.spanWork.reserveClear(r.rangeId, r.spans);
+      // How far its log reached outlives it: a replica of the range made here
+      // later votes no lower (removed-ranges.ts: it may have been part of the
+      // quorum that committed up to there).
+      const position = lastPosition(log);
       batch.write(({ dbs }) => {
         for (const key of rangeRecordKeys(r.rangeId)) dbs.data.remove(key);
+        const key = removedRangeKey(r.rangeId);
+        const old = dbs.meta.get(key);
+        const later =
+          old === undefined ? position : laterPosition(position, decodeRemovedPosition(old));
+        dbs.meta.put(key, encodeRemovedPosition(later));
       });
       batch.destroyRange(log, clearing.clear, () => {
         clearing.start();

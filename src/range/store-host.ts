@@ -507,6 +507,7 @@ export class StoreHost {
   private addReplica(id: RangeId, log: RangeLogStorage): Replica {
     const o = this.options;
     const rng = this.rng.fork ? this.rng.fork() : this.rng;
+    const voteFloor = this.store.removedPosition(id);
     const replica = new Replica({
       rangeId: id,
       nodeId: this.nodeId,
@@ -519,6 +520,7 @@ export class StoreHost {
       timing: this.timing,
       wake: () => this.scheduler.wake(id),
       catchUpTicks: () => this.scheduler.catchUp(),
+      ...(voteFloor ? { voteFloor } : {}),
       ...(o.logEntriesKeep !== undefined ? { logEntriesKeep: o.logEntriesKeep } : {}),
       ...(o.logBytesKeep !== undefined ? { logBytesKeep: o.logBytesKeep } : {}),
       ...(o.localReadsWhenAlone !== undefined

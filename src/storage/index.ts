@@ -18,6 +18,13 @@ export { LmdbEngine } from "./lmdb-engine.js";
 export { RangeLogStorage } from "./log-storage.js";
 export { MemoryEngine } from "./memory-engine.js";
 export type { AppliedState, TruncatedState } from "./raft-codec.js";
+export {
+  decodeRemovedPosition,
+  encodeRemovedPosition,
+  type LogPosition,
+  laterPosition,
+  removedRangeKey,
+} from "./removed-ranges.js";
 export type { SpanBounds, SpanClear } from "./span-clear.js";
 export {
   type SpanEntry,

@@ -48,6 +48,7 @@ import {
   logKeyIndex,
   rangeKey,
 } from "./raft-codec.js";
+import { decodeRemovedPosition, type LogPosition, removedRangeKey } from "./removed-ranges.js";
 import {
   decodeSpanClear,
   encodeSpanClear,
@@ -233,6 +234,16 @@ export class Store {
 
   hasRange(rangeId: RangeId): boolean {
     return this.dbs.applied.get(rangeKey(rangeId)) !== undefined;
+  }
+
+  /**
+   * The last log position of the replicas of `rangeId` destroyed here, if
+   * any was (removed-ranges.ts): a new replica of the range votes no lower.
+   */
+  removedPosition(rangeId: RangeId): LogPosition | undefined {
+    this.checkOpen();
+    const raw = this.dbs.meta.get(removedRangeKey(rangeId));
+    return raw === undefined ? undefined : decodeRemovedPosition(raw);
   }
 
   /**
