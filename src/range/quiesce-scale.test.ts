@@ -7,27 +7,17 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { type Clock, KEY_TAG_RANGE, rangeId, SYSTEM_KEYSPACE_ID } from "../lib/index.js";
+import type { Store } from "../storage/index.js";
 import {
-  type Clock,
-  KEY_TAG_RANGE,
-  logIndex,
-  nodeId,
-  rangeDescriptorKey,
-  rangeId,
-  SYSTEM_KEYSPACE_ID,
-  term,
-} from "../lib/index.js";
-import { EMPTY_CONF_STATE } from "../raft/index.js";
-import { MemoryEngine, Store } from "../storage/index.js";
-import {
-  encodeDescriptor,
   FIRST_ALLOCATED_RANGE_ID,
   META_RANGE,
   type RangeDescriptor,
   USER_HASH_RANGE,
 } from "./descriptor.js";
-import { BOOTSTRAP_INDEX, BOOTSTRAP_TERM, StoreHost } from "./store-host.js";
+import { StoreHost } from "./store-host.js";
 import { eventually, LIMITS, set } from "./testing/bus-cluster.js";
+import { loneStore } from "./testing/lone-store.js";
 
 const RANGES_EXTRA = 2000;
 const TICK_MS = 20;
@@ -49,19 +39,9 @@ let store: Store;
 let host: StoreHost;
 
 before(async () => {
-  store = Store.openEngine(new MemoryEngine(), {
-    create: { clusterId: "c", nodeId: nodeId(1), nowMs: 0 },
-  });
   const descs = [META_RANGE, USER_HASH_RANGE];
   for (let i = 0; i < RANGES_EXTRA; i++) descs.push(slice(i));
-  for (const d of descs) {
-    store.bootstrapRange(
-      d.rangeId,
-      { ...EMPTY_CONF_STATE, voters: [nodeId(1)] },
-      { index: logIndex(BOOTSTRAP_INDEX), term: term(BOOTSTRAP_TERM) },
-      [{ key: rangeDescriptorKey(d.rangeId), value: encodeDescriptor(d) }],
-    );
-  }
+  store = loneStore(descs);
   host = StoreHost.start({
     store,
     clock,

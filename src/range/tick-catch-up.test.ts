@@ -9,13 +9,13 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type Clock, logIndex, nodeId, rangeDescriptorKey, term } from "../lib/index.js";
-import { EMPTY_CONF_STATE } from "../raft/index.js";
-import { MemoryEngine, Store } from "../storage/index.js";
-import { encodeDescriptor, META_RANGE, USER_HASH_RANGE } from "./descriptor.js";
+import type { Clock } from "../lib/index.js";
+import type { Store } from "../storage/index.js";
+import { META_RANGE, USER_HASH_RANGE } from "./descriptor.js";
 import { TICKS_CATCH_UP_ELECTIONS } from "./scheduler.js";
-import { BOOTSTRAP_INDEX, BOOTSTRAP_TERM, StoreHost } from "./store-host.js";
+import { StoreHost } from "./store-host.js";
 import { LIMITS } from "./testing/bus-cluster.js";
+import { loneStore } from "./testing/lone-store.js";
 
 const TICK_MS = 20;
 const ELECTION_TICK = 10;
@@ -36,17 +36,7 @@ let store: Store;
 let host: StoreHost;
 
 before(async () => {
-  store = Store.openEngine(new MemoryEngine(), {
-    create: { clusterId: "c", nodeId: nodeId(1), nowMs: 0 },
-  });
-  for (const d of [META_RANGE, USER_HASH_RANGE]) {
-    store.bootstrapRange(
-      d.rangeId,
-      { ...EMPTY_CONF_STATE, voters: [nodeId(1)] },
-      { index: logIndex(BOOTSTRAP_INDEX), term: term(BOOTSTRAP_TERM) },
-      [{ key: rangeDescriptorKey(d.rangeId), value: encodeDescriptor(d) }],
-    );
-  }
+  store = loneStore([META_RANGE, USER_HASH_RANGE]);
   host = StoreHost.start({
     store,
     clock,
