@@ -43,6 +43,8 @@ const TEST_TIMEOUT_MS = 15 * 60 * 1000;
 const nodeArgs = [
   "--import",
   "tsx",
+  "--import",
+  "./scripts/test-preload.mjs",
   "--test",
   `--test-concurrency=${concurrency}`,
   `--test-timeout=${TEST_TIMEOUT_MS}`,
