@@ -103,6 +103,12 @@ export interface StoreHostOptions {
    * once).
    */
   readonly metaSweepMs?: number;
+  /**
+   * How long a replica that holds nothing yet (made by a leader's message,
+   * before its snapshot) may go without a message before it is let go
+   * (default 10 s; store-host.ts `collectGarbage`).
+   */
+  readonly uninitializedIdleMs?: number;
   /** @deprecated use raftTiming.tickMs. */
   readonly tickMs?: number;
   /** @deprecated use raftTiming. */

@@ -302,6 +302,8 @@ export class Replica {
   private quiesced = false;
   /** Ticks in a row this leader found its range idle (it quiesces at QUIESCE_IDLE_TICKS). */
   private quietTicks = 0;
+  /** When a message was last stepped here (monotonic ms; creation counts as one). */
+  private heardMs: number;
 
   constructor(options: ReplicaOptions) {
     this.rangeId = options.rangeId;
@@ -323,6 +325,7 @@ export class Replica {
     this.onShapeChange = options.onShapeChange ?? (() => {});
     this.onLeaderChange = options.onLeaderChange ?? (() => {});
     this.clock = options.clock;
+    this.heardMs = options.clock.monotonicMs();
     this.hlc = options.hlc;
     this.limits = options.limits;
     this.wakeScheduler = options.wake;
@@ -639,6 +642,7 @@ export class Replica {
       // yet. Raft would take it for a lost log. Dropping a message is safe.
       return;
     }
+    this.heardMs = this.clock.monotonicMs();
     if (m.type === "MsgHeartbeat" && m.quiesce === true) {
       this.stepRaft(m);
       // A lingering replica must tick on to its end.
@@ -1210,6 +1214,11 @@ export class Replica {
   }
 
   /** Whether a snapshot has given this replica state (an uninitialized one has no configuration). */
+  /** When this replica last stepped a message from another node (monotonic ms). */
+  get heardAtMs(): number {
+    return this.heardMs;
+  }
+
   get isInitialized(): boolean {
     const c = this.log.confState();
     return c.voters.length > 0 || c.learners.length > 0 || c.votersOutgoing.length > 0;

@@ -95,6 +95,8 @@ export const GATHER_MS = 1;
  */
 export const TICKS_CATCH_UP_ELECTIONS = 2;
 
+const NO_REPLICAS: ReadonlySet<Replica> = new Set();
+
 /** The last entry `log` holds (its snapshot's position when it holds none). */
 function lastPosition(log: RangeLogStorage): LogPosition {
   const index = log.lastIndex();
@@ -150,6 +152,8 @@ export class StoreScheduler {
   private readonly awake = new Set<Replica>();
   /** The replicas that asked for a round, or were left with work by the last. */
   private dirty = new Set<Replica>();
+  /** The replicas the round in progress collected or may collect (removeIfIdle). */
+  private inRound: ReadonlySet<Replica> = NO_REPLICAS;
   private readonly liveness: PeerLiveness;
   private timer: TimerHandle | undefined;
   private running: Promise<void> | undefined;
@@ -191,6 +195,19 @@ export class StoreScheduler {
   remove(rangeId: RangeId): void {
     const r = this.replicas.get(rangeId);
     if (r !== undefined) this.forget(r);
+  }
+
+  /**
+   * Forgets `r` if no round holds work of it: none collected it into a store
+   * commit still running, and it has nothing for the next. What it wrote is
+   * then durable, so a replica made anew from the store starts where it left
+   * off. False (and nothing done) otherwise.
+   */
+  removeIfIdle(r: Replica): boolean {
+    if (this.replicas.get(r.rangeId) !== r) return false;
+    if (this.inRound.has(r) || this.dirty.has(r) || r.hasWork()) return false;
+    this.forget(r);
+    return true;
   }
 
   replica(rangeId: RangeId): Replica | undefined {
@@ -385,6 +402,7 @@ export class StoreScheduler {
     this.catchUp();
     const due: Replica[] = [];
     for (const r of this.dirty) if (this.replicas.get(r.rangeId) === r) due.push(r);
+    this.inRound = this.dirty;
     this.dirty = new Set();
     for (const r of due) r.requestReads();
     const batch = this.store.newBatch();
@@ -456,6 +474,7 @@ export class StoreScheduler {
     }
     this.readies += work.length;
     for (const [r, c] of work) this.send(r.rangeId, r.finish(c));
+    this.inRound = NO_REPLICAS;
     // A replica left with work (or removed) is looked at again next round.
     for (const r of due) {
       if (this.replicas.get(r.rangeId) !== r) continue;

@@ -91,6 +91,13 @@ export class SpanWork {
     return out;
   }
 
+  /** Whether a snapshot of `rangeId` is being written or installed here. */
+  receiving(rangeId: number): boolean {
+    for (const h of this.held)
+      if (h.clear.rangeId === rangeId && h.state !== "clearing") return true;
+    return false;
+  }
+
   /** Reservations held (for tests and stats). */
   get reservations(): number {
     return this.held.size;

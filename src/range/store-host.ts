@@ -116,6 +116,10 @@ export interface StoreHostStats {
   readonly ticksCaughtUpTotal: number;
   /** Raft messages of ranges this node sent (node liveness pings not included). */
   readonly raftMessagesSentTotal: number;
+  /** Replicas here that hold nothing yet: made by a leader's message, awaiting a snapshot. */
+  readonly rangesUninitialized: number;
+  /** Uninitialized replicas let go after `uninitializedIdleMs` without a message (collectGarbage). */
+  readonly uninitializedDroppedTotal: number;
   /** Times the load meter sampled every range's ops counter (once a second at most). */
   readonly loadSamplesTotal: number;
 }
@@ -176,6 +180,8 @@ const META_RELOAD_MS = 5_000;
  * changed), and at least this often; otherwise only at those it deferred.
  */
 const RECONCILE_SWEEP_MS = 10_000;
+/** Default `uninitializedIdleMs`: a member-to-be hears from its leader several times a second. */
+export const UNINITIALIZED_IDLE_MS_DEFAULT = 10_000;
 const TRANSFER_LEADER_METHOD = "range.transferLeader";
 
 /** Raft messages only a range's leader sends: they may create a replica here. */
@@ -245,6 +251,7 @@ export class StoreHost {
   private readonly reconcileLater = new Set<RangeId>();
   /** Replicas to check for garbage collection at the next round (they blocked a snapshot). */
   private readonly gcSuspects = new Set<RangeId>();
+  private uninitializedDropped = 0;
 
   private constructor(private readonly options: StoreHostOptions) {
     const { store, clock } = options;
@@ -380,6 +387,14 @@ export class StoreHost {
       .sort((a, b) => a - b);
   }
 
+  /** The ranges this node has a replica of that holds nothing yet (awaiting a snapshot). */
+  uninitializedRangeIds(): RangeId[] {
+    return [...this.scheduler.all()]
+      .filter((r) => !r.isInitialized && !r.isClosed)
+      .map((r) => r.rangeId)
+      .sort((a, b) => a - b);
+  }
+
   /** What this node knows of `rangeId`, or undefined when it holds no replica of it. */
   rangeInfo(rangeId: RangeId): RangeInfo | undefined {
     const r = this.scheduler.replica(rangeId);
@@ -462,7 +477,11 @@ export class StoreHost {
   stats(): StoreHostStats {
     const s = this.scheduler.stats();
     let pendingWrites = 0;
-    for (const r of this.scheduler.all()) pendingWrites += r.pendingWrites;
+    let uninitialized = 0;
+    for (const r of this.scheduler.all()) {
+      pendingWrites += r.pendingWrites;
+      if (!r.isInitialized) uninitialized++;
+    }
     return {
       roundsTotal: s.roundsTotal,
       batchesTotal: s.batchesTotal,
@@ -476,6 +495,8 @@ export class StoreHost {
       replicaTicksTotal: s.replicaTicksTotal,
       ticksCaughtUpTotal: s.ticksCaughtUpTotal,
       raftMessagesSentTotal: s.raftMessagesSentTotal,
+      rangesUninitialized: uninitialized,
+      uninitializedDroppedTotal: this.uninitializedDropped,
       loadSamplesTotal: this.loadSamplesTotal,
     };
   }
@@ -611,9 +632,12 @@ export class StoreHost {
   }
 
   /** The replica of `id`, created uninitialized when a leader contacts this node first. */
-  private replicaFor(id: RangeId, first: Message["type"]): Replica | undefined {
+  private replicaFor(id: RangeId, first: Message["type"], commit = 0): Replica | undefined {
     const r = this.scheduler.replica(id);
     if (r || this.stopped || !LEADER_MESSAGES.has(first)) return r;
+    // A heartbeat with a commit index is meant for a replica that holds the
+    // log up to there: here, one since destroyed (Replica.step drops it).
+    if (first === "MsgHeartbeat" && commit > 0) return undefined;
     if (this.store.hasRange(id) || this.isMergedAway(id)) return undefined;
     this.options.log?.info({ rangeId: id }, "creating an uninitialized replica");
     return this.addReplica(id, this.store.uninitializedLogStorage(id));
@@ -627,7 +651,8 @@ export class StoreHost {
       // Any traffic shows the sender alive; a liveness ping is nothing more.
       this.scheduler.heardFrom(from);
       if (id === LIVENESS_RANGE_ID) return;
-      const r = this.replicaFor(id, messages[0]!.type);
+      const first = messages[0]!;
+      const r = this.replicaFor(id, first.type, first.type === "MsgHeartbeat" ? first.commit : 0);
       if (!r) return;
       for (const m of messages) r.step(m);
     });
@@ -1257,6 +1282,7 @@ export class StoreHost {
    * replica the leader does not list is never a member about to be.)
    */
   private async collectGarbage(): Promise<void> {
+    this.dropIdleUninitialized();
     const suspects = new Set(this.gcSuspects);
     this.gcSuspects.clear();
     for (const r of this.scheduler.all()) {
@@ -1299,6 +1325,39 @@ export class StoreHost {
       if (leader.voters.includes(this.nodeId) || leader.learners.includes(this.nodeId)) continue;
       this.options.log?.info({ rangeId: id }, "destroying a replica its range no longer counts");
       r.markRemoved();
+    }
+  }
+
+  /**
+   * Lets go of the replicas that hold nothing and have heard nothing for
+   * `uninitializedIdleMs`. A leader's message makes one (replicaFor), and a
+   * leader that has not yet applied this node's removal still sends them
+   * after the replica they were meant for was destroyed: such a replica
+   * waits for a snapshot that never comes, and was kept (and ticked) until
+   * the node restarted. A member-to-be hears from its leader all the while,
+   * so it is not let go; if one were, the next message makes it again.
+   * Letting go is what a restart does to it: its Raft state (a vote it cast)
+   * stays in the store, and a replica made anew reads it back
+   * (Store.uninitializedLogStorage). The scheduler forgets it only when no
+   * store commit still carries its work (Scheduler.removeIfIdle).
+   */
+  private dropIdleUninitialized(): void {
+    const idleMs = this.options.uninitializedIdleMs ?? UNINITIALIZED_IDLE_MS_DEFAULT;
+    const now = this.clock.monotonicMs();
+    for (const r of [...this.scheduler.all()]) {
+      if (r.isInitialized || r.isClosed || r.hasPendingSnapshot) continue;
+      if (now - r.heardAtMs < idleMs) continue;
+      if (this.spanWork.receiving(r.rangeId)) continue;
+      if (!this.scheduler.removeIfIdle(r)) continue;
+      r.close(
+        new TesseraError("UNAVAILABLE", `range ${r.rangeId} has no replica here; retry elsewhere`),
+      );
+      this.store.forgetRange(r.rangeId);
+      this.uninitializedDropped++;
+      this.options.log?.info(
+        { rangeId: r.rangeId, idleMs: now - r.heardAtMs },
+        "letting go of an uninitialized replica no leader has contacted for a while",
+      );
     }
   }
 

@@ -143,6 +143,18 @@ export function renderMetrics(m: MetricsInput): string {
   );
   metric("tessera_ranges", "gauge", "Replicas hosted by this node.", m.host.rangesTotal);
   metric(
+    "tessera_ranges_uninitialized",
+    "gauge",
+    "Replicas hosted by this node that hold nothing yet (made by a leader's message, awaiting a snapshot).",
+    m.host.rangesUninitialized,
+  );
+  metric(
+    "tessera_replicas_uninitialized_dropped_total",
+    "counter",
+    "Uninitialized replicas let go after going without a message for uninitializedIdleMs (a stale leader made them).",
+    m.host.uninitializedDroppedTotal,
+  );
+  metric(
     "tessera_ranges_quiesced",
     "gauge",
     "Replicas hosted by this node that are asleep (idle: no ticks, no heartbeats).",

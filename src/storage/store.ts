@@ -28,7 +28,7 @@ import {
   TesseraError,
   term,
 } from "../lib/index.js";
-import type { ConfState } from "../raft/types.js";
+import type { ConfState, HardState } from "../raft/types.js";
 import { DirLock, LOCK_FILE_NAME } from "./dir-lock.js";
 import type { StorageEngine } from "./engine.js";
 import { EngineKvView, EngineKvWriter } from "./engine-kv.js";
@@ -234,6 +234,13 @@ export class Store {
 
   hasRange(rangeId: RangeId): boolean {
     return this.dbs.applied.get(rangeKey(rangeId)) !== undefined;
+  }
+
+  /** The Raft state (term, vote, commit) the store holds for `rangeId`, if any. */
+  storedHardState(rangeId: RangeId): HardState | undefined {
+    this.checkOpen();
+    const raw = this.dbs.hardState.get(rangeKey(rangeId));
+    return raw === undefined ? undefined : decodeHardState(raw);
   }
 
   /**

@@ -216,6 +216,7 @@ export function bootHost(cfg: HostBootConfig): Boot {
             members: [...(info?.voters ?? []), ...(info?.learners ?? [])],
           };
         }),
+      uninitialized: () => host.uninitializedRangeIds(),
       observe: () => {
         const ids = host.rangeIds();
         for (const r of hosted) {

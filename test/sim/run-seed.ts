@@ -251,5 +251,11 @@ function converged(nodes: readonly SimNode[]): string | undefined {
         return `range ${range}: n${r.id} and n${leader.id} differ at applied ${r.applied}`;
     }
   }
+  // Every member has its replica (above), so one that holds nothing is a
+  // stale leader's leftover, which the node lets go once idle.
+  for (const n of nodes) {
+    const empty = n.runtime?.uninitialized?.() ?? [];
+    if (empty.length > 0) return `n${n.id} keeps uninitialized replicas of ranges [${empty}]`;
+  }
   return undefined;
 }

@@ -28,6 +28,8 @@ export interface NodeRuntime {
     /** Voters and learners, as this node knows them (the leader's view decides). */
     members: readonly NodeId[];
   }[];
+  /** Host level: the ranges this node has a replica of that holds nothing yet. */
+  uninitialized?(): readonly number[];
   /** Host level: the voters of `range` as this node knows them. */
   voters?(range: number): readonly NodeId[];
   /** Host level: a membership change through `host.changeReplicas`. */

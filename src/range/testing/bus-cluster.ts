@@ -69,7 +69,7 @@ export class BusCluster {
     private readonly leaderWaitMs = 1000,
     private readonly hostOptions: Pick<
       StoreHostOptions,
-      "spanChunkLimits" | "metaSweepMs" | "raftTiming" | "logEntriesKeep"
+      "spanChunkLimits" | "metaSweepMs" | "raftTiming" | "logEntriesKeep" | "uninitializedIdleMs"
     > = {},
   ) {}
 
