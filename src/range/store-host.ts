@@ -252,6 +252,8 @@ export class StoreHost {
   /** Replicas to check for garbage collection at the next round (they blocked a snapshot). */
   private readonly gcSuspects = new Set<RangeId>();
   private uninitializedDropped = 0;
+  /** When collectGarbage last asked the meta range's leader about the replica here. */
+  private lastMetaRangeGcMs = Number.NEGATIVE_INFINITY;
 
   private constructor(private readonly options: StoreHostOptions) {
     const { store, clock } = options;
@@ -1298,6 +1300,18 @@ export class StoreHost {
         !meta.learners.includes(this.nodeId)
       )
         suspects.add(r.rangeId);
+    }
+    // The meta table lists no entry for the meta range itself, so a replica
+    // of it left behind here is found by asking its leader, every sweep.
+    const metaReplica = this.scheduler.replica(META_RANGE.rangeId);
+    const now = this.clock.monotonicMs();
+    if (
+      metaReplica?.isInitialized &&
+      metaReplica.raftState !== "leader" &&
+      now - this.lastMetaRangeGcMs >= (this.options.metaSweepMs ?? RECONCILE_SWEEP_MS)
+    ) {
+      this.lastMetaRangeGcMs = now;
+      suspects.add(META_RANGE.rangeId);
     }
     for (const id of suspects) {
       const r = this.scheduler.replica(id);

@@ -51,7 +51,13 @@ export interface SeedResult {
   readonly swarm: SwarmConfig;
 }
 
-const QUIET_MS_MAX = 30_000;
+/**
+ * How long the healed cluster has to converge: every range led, its members
+ * caught up and agreeing, and no replica left on a node that is not a member
+ * (replica GC asks a range's leader on a sweep of 10 s, after the meta table
+ * shows the change).
+ */
+const QUIET_MS_MAX = 60_000;
 const FINAL_READS_MS_MAX = 15_000;
 
 class SeedFailure extends Error {}
@@ -238,8 +244,11 @@ function converged(nodes: readonly SimNode[]): string | undefined {
       );
       return `range ${range} has no leader (${seen.join("; ")})`;
     }
-    // Replicas of nodes removed from the range are left behind; members must agree.
+    // Members must agree; a replica of a node no longer a member goes once
+    // its node learns so (replica GC: StoreHost.collectGarbage).
     const reps = all.filter((r) => leader.members.includes(r.id));
+    const stale = all.find((r) => !leader.members.includes(r.id));
+    if (stale) return `range ${range}: n${stale.id} keeps a replica, not a member`;
     for (const m of leader.members) {
       if (!reps.some((r) => r.id === m)) return `range ${range}: member n${m} has no replica yet`;
     }
