@@ -1213,12 +1213,12 @@ export class Replica {
     return this.log.confState();
   }
 
-  /** Whether a snapshot has given this replica state (an uninitialized one has no configuration). */
   /** When this replica last stepped a message from another node (monotonic ms). */
   get heardAtMs(): number {
     return this.heardMs;
   }
 
+  /** Whether a snapshot has given this replica state (an uninitialized one has no configuration). */
   get isInitialized(): boolean {
     const c = this.log.confState();
     return c.voters.length > 0 || c.learners.length > 0 || c.votersOutgoing.length > 0;
