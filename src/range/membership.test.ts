@@ -12,7 +12,8 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { nodeId } from "../lib/index.js";
 import { SYSTEM_RANGE_ID, USER_RANGE_ID } from "./routing.js";
-import { BusCluster, eventually, get, set, text } from "./testing/bus-cluster.js";
+import type { StoreScheduler } from "./scheduler.js";
+import { BusCluster, eventually, get, set, type TestNode, text } from "./testing/bus-cluster.js";
 
 const cluster = new BusCluster();
 after(() => cluster.close());
@@ -53,5 +54,51 @@ describe("removing a range's leader", () => {
     const survivor = n2.store.logStorage(USER_RANGE_ID);
     assert.ok(floor.index >= 3 && floor.index <= survivor.lastIndex(), `floor ${floor.index}`);
     assert.equal(floor.term, survivor.term(floor.index));
+  });
+});
+
+describe("adding back a leader that lingers after its removal", () => {
+  // A long election timeout (1 s), so the removed leader lingers for 2 s
+  // under its successor: time to add it back before the lingering would end.
+  const slow = new BusCluster({}, 1000, {
+    raftTiming: { tickMs: 20, electionTick: 50, heartbeatTick: 1 },
+  });
+  after(() => slow.close());
+
+  it("keeps the replica: it is a member again", async () => {
+    const [n1, n2] = (await slow.bootstrapped(1, 2, 3)) as [TestNode, TestNode, TestNode];
+    await n1.host.changeReplicas(USER_RANGE_ID, [
+      { type: "add-voter", nodeId: nodeId(2) },
+      { type: "add-voter", nodeId: nodeId(3) },
+    ]);
+    await n1.host.service.write(set("before", "1"));
+    // The leader's own removal proposed while it leads (what a race with the
+    // hand-over leaves, found by the simulator, seed 8303): it applies it as
+    // leader, hands over, and lingers.
+    const scheduler = (n1.host as unknown as { scheduler: StoreScheduler }).scheduler;
+    const replica = scheduler.replica(USER_RANGE_ID)!;
+    assert.equal(replica.raftState, "leader");
+    await replica.proposeConfChange({
+      transition: "auto",
+      changes: [{ type: "remove-node", nodeId: nodeId(1) }],
+    });
+    const successor = await slow.leaderOf(USER_RANGE_ID);
+    assert.notEqual(successor.id, n1.id);
+    assert.ok(n1.host.rangeIds().includes(USER_RANGE_ID), "node 1 did not linger");
+
+    await successor.host.changeReplicas(USER_RANGE_ID, [{ type: "add-voter", nodeId: nodeId(1) }]);
+    assert.ok(successor.host.rangeInfo(USER_RANGE_ID)!.voters.includes(nodeId(1)));
+    // Past the end the lingering had (2 election timeouts under the new leader).
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.ok(
+      n1.host.rangeIds().includes(USER_RANGE_ID),
+      "node 1 dropped a replica its range counts",
+    );
+    // It was never destroyed (a destroyed replica leaves its log position behind).
+    assert.equal(n1.store.removedPosition(USER_RANGE_ID), undefined);
+    await n2.host.service.write(set("after", "2"));
+    await eventually("node 1 applied a later write", async () => {
+      return text(await n1.host.service.read(get("after"), "any")) === "2";
+    });
   });
 });

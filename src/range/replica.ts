@@ -784,6 +784,13 @@ export class Replica {
 
   /** One tick of a removed leader's lingering (see `Lingering`); it ends in `isRemoved`. */
   private linger(l: Lingering): void {
+    if (!this.wasRemoved(this.log.confState())) {
+      // Added back while it lingered (a later change counts it again): it
+      // stays, a member like any other, and must not drop the replica its
+      // range now counts on.
+      this.lingering = undefined;
+      return;
+    }
     const raft = this.node.raft;
     l.ticks++;
     if (raft.lead !== 0 && raft.lead !== this.nodeId && raft.term > l.term) l.ticksUnderNewLeader++;
