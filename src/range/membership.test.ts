@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { nodeId } from "../lib/index.js";
+import { nodeId, term } from "../lib/index.js";
 import { SYSTEM_RANGE_ID, USER_RANGE_ID } from "./routing.js";
 import type { StoreScheduler } from "./scheduler.js";
 import { BusCluster, eventually, get, set, type TestNode, text } from "./testing/bus-cluster.js";
@@ -100,5 +100,71 @@ describe("adding back a leader that lingers after its removal", () => {
     await eventually("node 1 applied a later write", async () => {
       return text(await n1.host.service.read(get("after"), "any")) === "2";
     });
+  });
+});
+
+describe("restarting a leader that lingers after its removal", () => {
+  // As above: a 1 s election timeout, so the lingering lasts seconds.
+  const slow = new BusCluster({}, 1000, {
+    raftTiming: { tickMs: 20, electionTick: 50, heartbeatTick: 1 },
+    metaSweepMs: 500,
+  });
+  after(() => slow.close());
+
+  it("lingers again, then goes once the range no longer counts it", async () => {
+    const [n1] = (await slow.bootstrapped(1, 2, 3)) as [TestNode, TestNode, TestNode];
+    for (const range of [SYSTEM_RANGE_ID, USER_RANGE_ID]) {
+      await n1.host.changeReplicas(range, [
+        { type: "add-voter", nodeId: nodeId(2) },
+        { type: "add-voter", nodeId: nodeId(3) },
+      ]);
+    }
+    const scheduler = (n1.host as unknown as { scheduler: StoreScheduler }).scheduler;
+    const replica = scheduler.replica(USER_RANGE_ID)!;
+    assert.equal(replica.raftState, "leader");
+    await replica.proposeConfChange({
+      transition: "auto",
+      changes: [{ type: "remove-node", nodeId: nodeId(1) }],
+    });
+    const t = n1.store.lingeringTerm(USER_RANGE_ID);
+    assert.ok(t !== undefined, "no lingering record with the removal");
+
+    // Stopped while it lingers: the voters left may not know yet that the
+    // change committed, so the restarted replica must not drop out at once.
+    const again = await slow.restart(1);
+    assert.equal(again.store.lingeringTerm(USER_RANGE_ID), t);
+    // A voter that has not learnt of the commit still counts node 1 and asks
+    // for its vote (here by hand: node 2 knows better). Stepping it gives the
+    // replica its first Ready since the restart, where a replica that forgot
+    // its lingering would find itself removed and go at once.
+    const n2 = slow.node(2);
+    const log = n2.store.logStorage(USER_RANGE_ID);
+    const last = log.lastIndex();
+    n2.bus.sendRaft(again.id, USER_RANGE_ID, [
+      {
+        type: "MsgPreVote",
+        from: n2.id,
+        to: again.id,
+        term: term(n2.store.logStorage(USER_RANGE_ID).hardState().term + 1),
+        index: last,
+        logTerm: log.term(last),
+        transfer: false,
+      },
+    ]);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok(again.host.rangeIds().includes(USER_RANGE_ID), "dropped at once on restart");
+    assert.equal(again.store.removedPosition(USER_RANGE_ID), undefined);
+
+    // Its replica garbage collection finds the range's leader no longer
+    // counting it: the replica goes (its destruction committed, which leaves
+    // its log position behind), and the lingering record with it.
+    await eventually(
+      "the restarted node destroyed its replica",
+      () =>
+        !again.host.rangeIds().includes(USER_RANGE_ID) &&
+        again.store.removedPosition(USER_RANGE_ID) !== undefined,
+      30_000,
+    );
+    assert.equal(again.store.lingeringTerm(USER_RANGE_ID), undefined, "record left behind");
   });
 });

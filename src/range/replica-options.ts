@@ -3,7 +3,7 @@
  * storage, the store's view of user data, injected time and randomness, its
  * Raft timing and the limits it enforces on proposals and reads.
  */
-import type { Clock, HlcClock, NodeId, RangeId, Rng } from "../lib/index.js";
+import type { Clock, HlcClock, NodeId, RangeId, Rng, Term } from "../lib/index.js";
 import type { KvView, LogPosition, RangeLogStorage } from "../storage/index.js";
 import type { TestingKnobs } from "./host-types.js";
 import type { AppliedMerge, AppliedSplit } from "./replica.js";
@@ -47,6 +47,12 @@ export interface ReplicaOptions {
    * reached: this one votes no lower (storage removed-ranges.ts).
    */
   readonly voteFloor?: LogPosition;
+  /**
+   * Set when this node's replica applied its own removal while it led and
+   * had not finished lingering when the process stopped: the term of that
+   * removal (storage removed-ranges.ts). The replica lingers again.
+   */
+  readonly lingeringTerm?: Term;
   /**
    * Log entries kept behind the applied index (and the slowest healthy
    * follower) when the log is truncated (default 10 000).

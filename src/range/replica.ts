@@ -75,12 +75,14 @@ import {
   type Ready,
   type StateType,
 } from "../raft/index.js";
-import type {
-  AppliedState,
-  KvView,
-  KvWriter,
-  RangeLogStorage,
-  StoreBatch,
+import {
+  type AppliedState,
+  encodeLingeringTerm,
+  type KvView,
+  type KvWriter,
+  lingeringRangeKey,
+  type RangeLogStorage,
+  type StoreBatch,
 } from "../storage/index.js";
 import { checkCommandKeys, commandInSpan } from "./command-keys.js";
 import {
@@ -296,6 +298,8 @@ export class Replica {
   private answeredIndex = 0;
   /** Set while this replica, removed from its range while leading, stays for the voters left. */
   private lingering: Lingering | undefined;
+  /** Whether the store holds this replica's lingering record (storage removed-ranges.ts). */
+  private lingeringRecorded = false;
   /** The term in which this replica was last found ready (see isReady). */
   private readyTerm = -1;
   /** Asleep: the scheduler does not tick this replica (quiesce.ts). */
@@ -361,6 +365,13 @@ export class Replica {
       },
       options.log,
     );
+    if (options.lingeringTerm !== undefined) {
+      // It stopped while it lingered: it lingers again, a restart telling it
+      // no more than before whether the voters left have learnt of its removal.
+      this.lingeringRecorded = true;
+      if (this.wasRemoved(options.log.confState()))
+        this.lingering = { term: options.lingeringTerm, ticks: 0, ticksUnderNewLeader: 0 };
+    }
   }
 
   /** Campaigns now (a range just born from a split, on the node that led its parent). */
@@ -931,6 +942,11 @@ export class Replica {
   /** Proposes the buffered writes, then takes the Ready, if any, and stages its writes into `batch`. */
   collect(batch: StoreBatch): CollectedReady | undefined {
     if (this.closedWith) return undefined;
+    if (this.lingeringRecorded && !this.lingering && !this.removed) {
+      // Its lingering ended with the replica kept (added back meanwhile).
+      this.lingeringRecorded = false;
+      batch.write(({ dbs }) => dbs.meta.remove(lingeringRangeKey(this.rangeId)));
+    }
     this.proposeBuffered();
     if (!this.node.hasReady()) return undefined;
     const rd = this.node.ready();
@@ -1017,11 +1033,40 @@ export class Replica {
       const base = confState;
       const splits: AppliedSplit[] = [];
       const merges: AppliedMerge[] = [];
+      let reached: AppliedState | undefined;
       batch.apply(
         this.log,
-        (w) => this.applyEntries(entries, base, w, applied, confApplied, splits, merges, effects),
+        (w) => {
+          reached = this.applyEntries(
+            entries,
+            base,
+            w,
+            applied,
+            confApplied,
+            splits,
+            merges,
+            effects,
+          );
+          return reached;
+        },
         !this.knobs.skipAppliedIndex,
       );
+      if (hasConfChange && this.node.raft.state === "leader") {
+        // A leader that applies its own removal lingers (`finish`); the record
+        // of it is durable with the removal, so a restart lingers again.
+        const t = this.node.raft.term;
+        let recorded = false;
+        batch.write(
+          ({ dbs }) => {
+            if (reached === undefined || !this.wasRemoved(reached.confState)) return;
+            dbs.meta.put(lingeringRangeKey(this.rangeId), encodeLingeringTerm(t));
+            recorded = true;
+          },
+          () => {
+            if (recorded) this.lingeringRecorded = true;
+          },
+        );
+      }
       batch.whenRan(() => {
         // Counted as they are answered (the load meter and tests see them then).
         this.writesApplied += applied.length;

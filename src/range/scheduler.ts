@@ -74,6 +74,7 @@ import {
   encodeRemovedPosition,
   type LogPosition,
   laterPosition,
+  lingeringRangeKey,
   type RangeLogStorage,
   removedRangeKey,
   type Store,
@@ -451,6 +452,7 @@ export class StoreScheduler {
         const later =
           old === undefined ? position : laterPosition(position, decodeRemovedPosition(old));
         dbs.meta.put(key, encodeRemovedPosition(later));
+        dbs.meta.remove(lingeringRangeKey(r.rangeId));
       });
       batch.destroyRange(log, clearing.clear, () => {
         clearing.start();

@@ -531,6 +531,7 @@ export class StoreHost {
     const o = this.options;
     const rng = this.rng.fork ? this.rng.fork() : this.rng;
     const voteFloor = this.store.removedPosition(id);
+    const lingeringTerm = this.store.lingeringTerm(id);
     const replica = new Replica({
       rangeId: id,
       nodeId: this.nodeId,
@@ -544,6 +545,7 @@ export class StoreHost {
       wake: () => this.scheduler.wake(id),
       catchUpTicks: () => this.scheduler.catchUp(),
       ...(voteFloor ? { voteFloor } : {}),
+      ...(lingeringTerm !== undefined ? { lingeringTerm } : {}),
       ...(o.logEntriesKeep !== undefined ? { logEntriesKeep: o.logEntriesKeep } : {}),
       ...(o.logBytesKeep !== undefined ? { logBytesKeep: o.logBytesKeep } : {}),
       ...(o.localReadsWhenAlone !== undefined

@@ -19,10 +19,13 @@ export { RangeLogStorage } from "./log-storage.js";
 export { MemoryEngine } from "./memory-engine.js";
 export type { AppliedState, TruncatedState } from "./raft-codec.js";
 export {
+  decodeLingeringTerm,
   decodeRemovedPosition,
+  encodeLingeringTerm,
   encodeRemovedPosition,
   type LogPosition,
   laterPosition,
+  lingeringRangeKey,
   removedRangeKey,
 } from "./removed-ranges.js";
 export type { SpanBounds, SpanClear } from "./span-clear.js";

@@ -2,9 +2,12 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { isTesseraError, logIndex, term } from "../lib/index.js";
 import {
+  decodeLingeringTerm,
   decodeRemovedPosition,
+  encodeLingeringTerm,
   encodeRemovedPosition,
   laterPosition,
+  lingeringRangeKey,
   removedRangeKey,
 } from "./removed-ranges.js";
 
@@ -34,5 +37,16 @@ describe("removed ranges' log positions", () => {
     assert.deepEqual(laterPosition(at(29, 8), at(40, 7)), at(29, 8));
     assert.deepEqual(laterPosition(at(29, 8), at(30, 8)), at(30, 8));
     assert.deepEqual(laterPosition(at(3, 9), at(30, 8)), at(3, 9));
+  });
+
+  it("keep a lingering replica's term in a record of its own, checked the same way", () => {
+    assert.equal(decodeLingeringTerm(encodeLingeringTerm(term(17))), 17);
+    assert.notDeepEqual(lingeringRangeKey(3), removedRangeKey(3));
+    const raw = encodeLingeringTerm(term(17));
+    raw[7] ^= 0x01;
+    assert.throws(
+      () => decodeLingeringTerm(raw),
+      (e) => isTesseraError(e, "CORRUPTION"),
+    );
   });
 });

@@ -48,7 +48,13 @@ import {
   logKeyIndex,
   rangeKey,
 } from "./raft-codec.js";
-import { decodeRemovedPosition, type LogPosition, removedRangeKey } from "./removed-ranges.js";
+import {
+  decodeLingeringTerm,
+  decodeRemovedPosition,
+  type LogPosition,
+  lingeringRangeKey,
+  removedRangeKey,
+} from "./removed-ranges.js";
 import {
   decodeSpanClear,
   encodeSpanClear,
@@ -251,6 +257,16 @@ export class Store {
     this.checkOpen();
     const raw = this.dbs.meta.get(removedRangeKey(rangeId));
     return raw === undefined ? undefined : decodeRemovedPosition(raw);
+  }
+
+  /**
+   * The term in which this node's replica of `rangeId` applied its own
+   * removal while it led, if it still lingers (removed-ranges.ts).
+   */
+  lingeringTerm(rangeId: RangeId): Term | undefined {
+    this.checkOpen();
+    const raw = this.dbs.meta.get(lingeringRangeKey(rangeId));
+    return raw === undefined ? undefined : decodeLingeringTerm(raw);
   }
 
   /**

@@ -76,6 +76,16 @@ export class BusCluster {
   async add(id: number): Promise<TestNode> {
     const dir = mkdtempSync(join(tmpdir(), `tessera-bus-${id}-`));
     this.dirs.push(dir);
+    return this.open(id, dir);
+  }
+
+  /** Stops node `id` and starts it again on its data directory (a restart). */
+  async restart(id: number): Promise<TestNode> {
+    await this.stop(id);
+    return this.open(id, this.node(id).dir);
+  }
+
+  private async open(id: number, dir: string): Promise<TestNode> {
     const nid = nodeId(id);
     const store = await Store.openLmdb({
       dataDir: dir,
