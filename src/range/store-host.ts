@@ -368,7 +368,6 @@ export class StoreHost {
     }
   }
 
-  /** Sets how node ids map to client-facing addresses (for status and INFO). */
   /**
    * Nodes to ask for a range's leader when this node holds no replica of it
    * (a spare, or a node still joining): the cluster layer knows them all.
@@ -377,6 +376,7 @@ export class StoreHost {
     this.peerCandidates = candidates;
   }
 
+  /** Sets how node ids map to client-facing addresses (for status and INFO). */
   setPeerDirectory(directory: PeerDirectory): void {
     this.peerDirectory = directory;
   }
