@@ -8,7 +8,13 @@
  */
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { nodeId } from "../lib/index.js";
+import {
+  keyHashSlot,
+  nodeId,
+  rangeDescriptorKey,
+  slotBoundaryKey,
+  TesseraError,
+} from "../lib/index.js";
 import {
   MemoryEngine,
   type SpanBounds,
@@ -16,9 +22,18 @@ import {
   type StorageEngine,
   Store,
 } from "../storage/index.js";
-import { USER_RANGE_ID } from "./routing.js";
+import { SYSTEM_RANGE_ID, USER_RANGE_ID } from "./routing.js";
 import { SpanWork } from "./span-work.js";
-import { BusCluster, eventually, get, set, text } from "./testing/bus-cluster.js";
+import {
+  BusCluster,
+  b as bytes,
+  eventually,
+  get,
+  KS,
+  set,
+  type TestNode,
+  text,
+} from "./testing/bus-cluster.js";
 
 const b = (s: string) => new TextEncoder().encode(s);
 const SPAN: SpanBounds = { start: b("m/"), end: b("m0") };
@@ -187,5 +202,90 @@ describe("moving a range with its snapshot written ahead (real nodes)", () => {
       return n2.host.spanWorkCounts.clears === 1 && n2.store.spanClears().length === 0;
     });
     assert.ok(dataKeys() <= withRange - 60, "the 60 keys are gone from node 2's store");
+  });
+});
+
+describe("a snapshot of a range a split here is still creating (real nodes)", () => {
+  const cluster = new BusCluster({}, 1000, { spanChunkLimits: { keys: 8, bytes: 1 << 20 } });
+  after(() => cluster.close());
+
+  // A node lagging on a range hears of the range split off it first from
+  // that range's leader, and holds an empty replica of it when it applies the
+  // split; the new range's replica starts once the split is durable. A
+  // snapshot of the new range that came meanwhile was written into its span,
+  // clearing the keys the split had just given it, and cleared them again
+  // when abandoned (simulator, seed 12375).
+  it("waits until the split's replica runs, and the keys the split gave it stay", async () => {
+    const [n1, , n3] = (await cluster.bootstrapped(1, 2, 3)) as TestNode[];
+    for (const r of [SYSTEM_RANGE_ID, USER_RANGE_ID]) {
+      await n1!.host.changeReplicas(r, [
+        { type: "add-voter", nodeId: nodeId(2) },
+        { type: "add-voter", nodeId: nodeId(3) },
+      ]);
+    }
+    const keys = Array.from({ length: 80 }, (_, i) => `split-${i}`);
+    for (const k of keys) await n1!.host.service.write(set(k, `v-${k}`));
+    await eventually("node 3 applied the writes", async () => {
+      return text(await n3!.host.service.read(get(keys.at(-1)!), "any")) === `v-${keys.at(-1)}`;
+    });
+
+    // Node 3 misses the split, and what the new range does next.
+    n3!.bus.faults.partition([nodeId(1), nodeId(2)]);
+    const right = await n1!.host.split(USER_RANGE_ID, slotBoundaryKey(KS, 8192));
+    const moved = keys.filter((k) => keyHashSlot(bytes(k)) >= 8192);
+    assert.ok(moved.length > 8, "too few keys in the right-hand range to write its snapshot ahead");
+    for (const k of moved.slice(0, 3)) await n1!.host.service.write(set(k, `w-${k}`));
+
+    // The window: node 3's store holds the split, and the new range's
+    // replica has not started (it starts once the split is durable). Its
+    // leader sends a snapshot to the empty replica node 3 made on hearing of
+    // it; node 3 is slowed a while, so one that came in the window would be
+    // written ahead in pieces, still unfinished when the split's replica starts.
+    const inWindow = () =>
+      n3!.store.kvView().get(rangeDescriptorKey(right)) !== undefined &&
+      !n3!.host.rangeIds().includes(right);
+    const host = n3!.host as unknown as {
+      deliverSnapshot(id: number, ...rest: unknown[]): Promise<void>;
+    };
+    const deliver = host.deliverSnapshot.bind(host);
+    let windowSawSnapshot = false;
+    // Snapshots after the window are refused for a while, so what the new
+    // range's replica holds is what the split gave it and the window left (a
+    // later snapshot would replace it, unless a crash came first).
+    let refuseLater = true;
+    host.deliverSnapshot = async (id, ...rest) => {
+      if (id === right && inWindow()) windowSawSnapshot = true;
+      else if (id === right && windowSawSnapshot && refuseLater)
+        throw new TesseraError("UNAVAILABLE", "no snapshot now, in this test");
+      return deliver(id, ...rest);
+    };
+    const store = n3!.store as unknown as { engine: { write: StorageEngine["write"] } };
+    const write = store.engine.write.bind(store.engine);
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    let slowUntil: number | undefined;
+    store.engine.write = async (fn, ran) => {
+      await write(fn, ran);
+      if (slowUntil === undefined && inWindow()) {
+        slowUntil = Date.now() + 4000;
+        await sleep(1500);
+      } else if (slowUntil !== undefined && Date.now() < slowUntil) await sleep(300);
+    };
+    n3!.bus.faults.heal();
+
+    await eventually("node 3 runs the new range", () => n3!.host.rangeIds().includes(right));
+    assert.ok(slowUntil !== undefined, "node 3 did not apply the split");
+    assert.ok(windowSawSnapshot, "no snapshot came while the split was being made durable");
+    const spanWork = (n3!.host as unknown as { spanWork: SpanWork }).spanWork;
+    await eventually("node 3's span work is done", () => spanWork.reservations === 0, 20_000);
+    // The split's state (a range split off starts at index 10): every key
+    // it gave the range, as it was then.
+    assert.equal(n3!.host.rangeInfo(right)?.applied, 10, "node 3 went past the split");
+    for (const k of moved)
+      assert.equal(text(await n3!.host.service.read(get(k), "any")), `v-${k}`, `node 3 lost ${k}`);
+    refuseLater = false;
+    await eventually("node 3 has the new range's latest writes", async () => {
+      const k = moved[2]!;
+      return text(await n3!.host.service.read(get(k), "any")) === `w-${k}`;
+    });
   });
 });
