@@ -57,6 +57,21 @@ describe("removing a range's leader", () => {
   });
 });
 
+/**
+ * Proposes, on `leader` itself, its own removal from the user range, as a
+ * race with the hand-over can leave it (simulator, seed 8303): it applies the
+ * removal as leader, hands over, and lingers.
+ */
+async function proposeOwnRemoval(leader: TestNode): Promise<void> {
+  const scheduler = (leader.host as unknown as { scheduler: StoreScheduler }).scheduler;
+  const replica = scheduler.replica(USER_RANGE_ID)!;
+  assert.equal(replica.raftState, "leader");
+  await replica.proposeConfChange({
+    transition: "auto",
+    changes: [{ type: "remove-node", nodeId: leader.id }],
+  });
+}
+
 describe("adding back a leader that lingers after its removal", () => {
   // A long election timeout (1 s), so the removed leader lingers for 2 s
   // under its successor: time to add it back before the lingering would end.
@@ -72,16 +87,7 @@ describe("adding back a leader that lingers after its removal", () => {
       { type: "add-voter", nodeId: nodeId(3) },
     ]);
     await n1.host.service.write(set("before", "1"));
-    // The leader's own removal proposed while it leads (what a race with the
-    // hand-over leaves, found by the simulator, seed 8303): it applies it as
-    // leader, hands over, and lingers.
-    const scheduler = (n1.host as unknown as { scheduler: StoreScheduler }).scheduler;
-    const replica = scheduler.replica(USER_RANGE_ID)!;
-    assert.equal(replica.raftState, "leader");
-    await replica.proposeConfChange({
-      transition: "auto",
-      changes: [{ type: "remove-node", nodeId: nodeId(1) }],
-    });
+    await proposeOwnRemoval(n1);
     const successor = await slow.leaderOf(USER_RANGE_ID);
     assert.notEqual(successor.id, n1.id);
     assert.ok(n1.host.rangeIds().includes(USER_RANGE_ID), "node 1 did not linger");
@@ -119,13 +125,7 @@ describe("restarting a leader that lingers after its removal", () => {
         { type: "add-voter", nodeId: nodeId(3) },
       ]);
     }
-    const scheduler = (n1.host as unknown as { scheduler: StoreScheduler }).scheduler;
-    const replica = scheduler.replica(USER_RANGE_ID)!;
-    assert.equal(replica.raftState, "leader");
-    await replica.proposeConfChange({
-      transition: "auto",
-      changes: [{ type: "remove-node", nodeId: nodeId(1) }],
-    });
+    await proposeOwnRemoval(n1);
     const t = n1.store.lingeringTerm(USER_RANGE_ID);
     assert.ok(t !== undefined, "no lingering record with the removal");
 
