@@ -7,6 +7,7 @@ import { after, describe, it } from "node:test";
 import { open } from "lmdb";
 import { isTesseraError, logIndex, nodeId, rangeId, term } from "../lib/index.js";
 import type { Entry } from "../raft/types.js";
+import { encodeLingeringTerm, lingeringRangeKey } from "./removed-ranges.js";
 import { Store as LmdbStore } from "./store.js";
 import { IDENTITY_KEY } from "./store-identity.js";
 import { ONE_VOTER } from "./testing/conf.js";
@@ -239,6 +240,27 @@ describe("LmdbStore", () => {
       now.entries.map((e) => `${text(e.key)}=${text(e.value)}`),
       ["a=new", "b=new", "c=new", "d=new"],
     );
+    await s.close();
+  });
+
+  it("drops a merged range's Raft state and any lingering record of it in one batch", async () => {
+    const s = await LmdbStore.open({ dataDir: tempDir(), create });
+    const R2 = rangeId(2);
+    s.bootstrapRange(R2, CONF);
+    const log = s.logStorage(R2);
+    const first = s.newBatch();
+    first.append(log, [entry(1, 1)]);
+    first.write(({ dbs }) => dbs.meta.put(lingeringRangeKey(R2), encodeLingeringTerm(term(3))));
+    await s.commit(first);
+    assert.equal(s.lingeringTerm(R2), 3);
+
+    const merge = s.newBatch();
+    merge.write((txn) => merge.dropMergedRange(txn, R2));
+    await s.commit(merge);
+    s.forgetRange(R2);
+    assert.deepEqual(s.rangeIds(), []);
+    assert.equal(s.storedHardState(R2), undefined);
+    assert.equal(s.lingeringTerm(R2), undefined);
     await s.close();
   });
 });

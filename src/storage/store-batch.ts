@@ -31,6 +31,7 @@ import {
   logKey,
   rangeKey,
 } from "./raft-codec.js";
+import { lingeringRangeKey } from "./removed-ranges.js";
 import { encodeSpanClear, type SpanClear, spanClearKey } from "./span-clear.js";
 import type { StoreDbs } from "./store-dbs.js";
 import type { KvWriter } from "./types.js";
@@ -243,6 +244,8 @@ export class StoreBatch {
     txn.dbs.applied.remove(key);
     txn.dbs.truncated.remove(key);
     txn.dbs.hardState.remove(key);
+    // A replica merged away while it lingered lingers no more (removed-ranges.ts).
+    txn.dbs.meta.remove(lingeringRangeKey(rangeId));
   }
 
   /** Runs an arbitrary write inside the transaction (bootstrap, metadata). */
