@@ -44,7 +44,7 @@ function encodeChecked(values: readonly number[]): Uint8Array {
   const bytes = values.length * 8;
   const out = new Uint8Array(bytes + 4);
   const view = new DataView(out.buffer);
-  values.forEach((v, i) => view.setBigUint64(i * 8, BigInt(v)));
+  for (const [i, v] of values.entries()) view.setBigUint64(i * 8, BigInt(v));
   view.setUint32(bytes, crc32c(out.subarray(0, bytes)));
   return out;
 }
