@@ -75,6 +75,12 @@ export interface ReplicaOptions {
    * the right-hand range's state exists in the store and must be started.
    */
   readonly onSplit?: (split: AppliedSplit) => void;
+  /**
+   * Called once the transaction that applied a merge into this range ran,
+   * before it is durable: the absorbed range's Raft state is gone from what
+   * the store shows, so its replica must stop at once.
+   */
+  readonly onMergeRan?: (merge: AppliedMerge) => void;
   /** Called after the batch that applied a merge into this range is durable. */
   readonly onMerge?: (merge: AppliedMerge) => void;
   /** The replica's descriptor or members may have changed (the range cache refreshes). */

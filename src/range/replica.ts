@@ -235,6 +235,7 @@ export class Replica {
   /** The span this replica owns as of its applied index; undefined before its first snapshot. */
   private desc: RangeDescriptor | undefined;
   private readonly onSplit: (split: AppliedSplit) => void;
+  private readonly onMergeRan: (merge: AppliedMerge) => void;
   private readonly onMerge: (merge: AppliedMerge) => void;
   /** Set while this range is frozen for a merge into another (it refuses writes). */
   private frozen: { into: RangeId; sinceMs: number } | undefined;
@@ -319,6 +320,7 @@ export class Replica {
       span: () => this.span(),
     });
     this.onSplit = options.onSplit ?? (() => {});
+    this.onMergeRan = options.onMergeRan ?? (() => {});
     this.onMerge = options.onMerge ?? (() => {});
     const frozenRaw = options.view.get(rangeFrozenKey(options.rangeId));
     if (frozenRaw !== undefined)
@@ -1081,6 +1083,9 @@ export class Replica {
             for (const m of merges) this.onMerge(m);
           },
         );
+        batch.whenRan(() => {
+          for (const m of merges) this.onMergeRan(m);
+        });
       }
       if (hasSplit) {
         // Runs in the same transaction, after the apply: the right-hand ranges'

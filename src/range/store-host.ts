@@ -553,6 +553,7 @@ export class StoreHost {
         : {}),
       ...(o.knobs ? { knobs: o.knobs } : {}),
       onSplit: (split) => this.startSplit(replica, split),
+      onMergeRan: (merge) => this.stopAbsorbed(replica, merge.right),
       onMerge: (merge) => this.finishMerge(replica, merge.right),
       onShapeChange: () => {
         this.replicaChanges++;
@@ -593,16 +594,26 @@ export class StoreHost {
   }
 
   /**
-   * A merge into `left` is durable here: the absorbed range's replica goes
-   * (its data is the left range's now) and any Raft state its last round
-   * wrote after the merge dropped it is deleted too.
+   * The transaction applying a merge into `left` ran here: the absorbed
+   * range's replica stops at once. Its log and Raft state are gone from what
+   * the store shows, though not yet durably: ticked or stepped before the
+   * merge is durable (finishMerge), it read a log that was no longer there
+   * (simulator, seed 28124: a campaign found its last entry missing).
+   */
+  private stopAbsorbed(left: Replica, right: RangeId): void {
+    const r = this.scheduler.replica(right);
+    if (!r) return;
+    this.scheduler.remove(right);
+    r.close(new TesseraError("RANGE_MISMATCH", `range ${right} was merged into ${left.rangeId}`));
+  }
+
+  /**
+   * A merge into `left` is durable here: the absorbed range's replica is gone
+   * (stopAbsorbed; its data is the left range's now), and any Raft state its
+   * last round wrote after the merge dropped it is deleted too.
    */
   private finishMerge(left: Replica, right: RangeId): void {
-    const r = this.scheduler.replica(right);
-    if (r) {
-      this.scheduler.remove(right);
-      r.close(new TesseraError("RANGE_MISMATCH", `range ${right} was merged into ${left.rangeId}`));
-    }
+    this.stopAbsorbed(left, right);
     this.expirers.delete(right);
     if (!this.stopped) this.store.dropRangeState(right);
     this.replicaChanges++;
