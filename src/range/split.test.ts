@@ -9,10 +9,27 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { KvReply } from "../kv/index.js";
-import { isTesseraError, keyHashSlot, nodeId, rangeId, slotBoundaryKey } from "../lib/index.js";
+import {
+  isTesseraError,
+  keyHashSlot,
+  nodeId,
+  rangeId,
+  rangeTombstoneKey,
+  slotBoundaryKey,
+} from "../lib/index.js";
+import type { StorageEngine } from "../storage/index.js";
 import { USER_HASH_RANGE } from "./descriptor.js";
 import { SYSTEM_RANGE_ID, USER_RANGE_ID } from "./routing.js";
-import { BusCluster, b, eventually, get, KS, set, text } from "./testing/bus-cluster.js";
+import {
+  BusCluster,
+  b,
+  eventually,
+  get,
+  KS,
+  set,
+  type TestNode,
+  text,
+} from "./testing/bus-cluster.js";
 
 const cluster = new BusCluster();
 
@@ -202,5 +219,47 @@ describe("range splits", () => {
     }
     const only = n1.host.service.ranges().find((r) => r.rangeId === USER_RANGE_ID)!;
     assert.deepEqual(new Uint8Array(only.end), USER_HASH_RANGE.end);
+  });
+});
+
+describe("a range merged away", () => {
+  const own = new BusCluster();
+  after(() => own.close());
+
+  // The merge's transaction deletes the absorbed range's log and Raft state;
+  // its replica must not run on between that transaction and its durability
+  // (simulator, seed 28124: a tick made it campaign, reading a log entry that
+  // was gone).
+  it("stops its replica once the merge's transaction ran, before it is durable", async () => {
+    const [n1, n2] = (await own.bootstrapped(1, 2, 3)) as TestNode[];
+    for (const r of [SYSTEM_RANGE_ID, USER_RANGE_ID]) {
+      await n1!.host.changeReplicas(r, [
+        { type: "add-voter", nodeId: nodeId(2) },
+        { type: "add-voter", nodeId: nodeId(3) },
+      ]);
+    }
+    const right = await n1!.host.split(USER_RANGE_ID, slotBoundaryKey(KS, 8192));
+    await eventually("node 2 holds the new range", () => n2!.host.rangeIds().includes(right));
+
+    // On node 2: when the write that carries the merge is durable, before the
+    // store publishes it (its after-commit hooks), is the replica still running?
+    const store = n2!.store as unknown as { engine: { write: StorageEngine["write"] } };
+    const write = store.engine.write.bind(store.engine);
+    let runningWhenDurable: boolean | undefined;
+    store.engine.write = async (fn, ran) => {
+      await write(fn, ran);
+      if (runningWhenDurable !== undefined) return;
+      if (n2!.store.kvView().get(rangeTombstoneKey(right)) === undefined) return;
+      // Whatever the transaction having run set off has run (it comes first).
+      await new Promise((r) => setImmediate(r));
+      runningWhenDurable = n2!.host.rangeIds().includes(right);
+    };
+    await n1!.host.merge(USER_RANGE_ID, right);
+    await eventually("node 2 applied the merge", () => runningWhenDurable !== undefined);
+    assert.equal(runningWhenDurable, false, "the absorbed range's replica still ran");
+    await eventually(
+      "the merged range is gone from node 2",
+      () => !n2!.host.rangeIds().includes(right),
+    );
   });
 });
