@@ -118,13 +118,7 @@ describe("restarting a leader that lingers after its removal", () => {
   after(() => slow.close());
 
   it("lingers again, then goes once the range no longer counts it", async () => {
-    const [n1] = (await slow.bootstrapped(1, 2, 3)) as [TestNode, TestNode, TestNode];
-    for (const range of [SYSTEM_RANGE_ID, USER_RANGE_ID]) {
-      await n1.host.changeReplicas(range, [
-        { type: "add-voter", nodeId: nodeId(2) },
-        { type: "add-voter", nodeId: nodeId(3) },
-      ]);
-    }
+    const [n1] = (await slow.replicated(1, 2, 3)) as [TestNode, TestNode, TestNode];
     await proposeOwnRemoval(n1);
     const t = n1.store.lingeringTerm(USER_RANGE_ID);
     assert.ok(t !== undefined, "no lingering record with the removal");

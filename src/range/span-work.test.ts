@@ -22,7 +22,7 @@ import {
   type StorageEngine,
   Store,
 } from "../storage/index.js";
-import { SYSTEM_RANGE_ID, USER_RANGE_ID } from "./routing.js";
+import { USER_RANGE_ID } from "./routing.js";
 import { SpanWork } from "./span-work.js";
 import {
   BusCluster,
@@ -216,13 +216,7 @@ describe("a snapshot of a range a split here is still creating (real nodes)", ()
   // clearing the keys the split had just given it, and cleared them again
   // when abandoned (simulator, seed 12375).
   it("waits until the split's replica runs, and the keys the split gave it stay", async () => {
-    const [n1, , n3] = (await cluster.bootstrapped(1, 2, 3)) as TestNode[];
-    for (const r of [SYSTEM_RANGE_ID, USER_RANGE_ID]) {
-      await n1!.host.changeReplicas(r, [
-        { type: "add-voter", nodeId: nodeId(2) },
-        { type: "add-voter", nodeId: nodeId(3) },
-      ]);
-    }
+    const [n1, , n3] = (await cluster.replicated(1, 2, 3)) as TestNode[];
     const keys = Array.from({ length: 80 }, (_, i) => `split-${i}`);
     for (const k of keys) await n1!.host.service.write(set(k, `v-${k}`));
     await eventually("node 3 applied the writes", async () => {

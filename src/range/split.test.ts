@@ -231,13 +231,7 @@ describe("a range merged away", () => {
   // (simulator, seed 28124: a tick made it campaign, reading a log entry that
   // was gone).
   it("stops its replica once the merge's transaction ran, before it is durable", async () => {
-    const [n1, n2] = (await own.bootstrapped(1, 2, 3)) as TestNode[];
-    for (const r of [SYSTEM_RANGE_ID, USER_RANGE_ID]) {
-      await n1!.host.changeReplicas(r, [
-        { type: "add-voter", nodeId: nodeId(2) },
-        { type: "add-voter", nodeId: nodeId(3) },
-      ]);
-    }
+    const [n1, n2] = (await own.replicated(1, 2, 3)) as TestNode[];
     const right = await n1!.host.split(USER_RANGE_ID, slotBoundaryKey(KS, 8192));
     await eventually("node 2 holds the new range", () => n2!.host.rangeIds().includes(right));
 

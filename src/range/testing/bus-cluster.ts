@@ -144,6 +144,18 @@ export class BusCluster {
     return nodes;
   }
 
+  /**
+   * As `bootstrapped`, then the meta range and the user range replicated to
+   * every node given (as voters).
+   */
+  async replicated(...ids: number[]): Promise<TestNode[]> {
+    const nodes = await this.bootstrapped(...ids);
+    const others = nodes.slice(1).map((n) => ({ type: "add-voter" as const, nodeId: n.id }));
+    for (const r of [SYSTEM_RANGE_ID, USER_RANGE_ID])
+      await nodes[0]!.host.changeReplicas(r, others);
+    return nodes;
+  }
+
   node(id: number): TestNode {
     const n = this.nodes.get(id);
     if (!n) throw new Error(`no node ${id}`);
